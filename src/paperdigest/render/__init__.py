@@ -1,0 +1,1 @@
+"""Renderers: Markdown in the reference format (more to come: HTML site, Atom, JSON)."""

@@ -1,0 +1,83 @@
+"""The digest as Markdown, exactly in the reference format (daily_papers_ko)::
+
+    ## Daily Papers (2024-07-22)
+
+    ### [Title](https://arxiv.org/abs/2407.14507)
+
+    ![](https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2407.14507.png)
+
+    Vote: 31
+
+    Authors: A, B, C
+
+    - **What's New**: ...
+    - **Technical Details**: ...
+    - **Performance Highlights**: ...
+
+Papers come in vote order; each block ends with one blank line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..models import SECTION_LABELS, Paper, Sections
+
+_TITLE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|])")
+_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def escape_inline(text: str) -> str:
+    """Backslash-escape the characters that would break a link text or start markup."""
+    return _TITLE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def escape_section(text: str) -> str:
+    """Section text stays as written, except that nothing in it can open an HTML tag."""
+    return _TAG_LIKE.sub(r"\\<", " ".join(text.split()))
+
+
+def link_url(url: str) -> str:
+    """A URL safe inside Markdown ``(...)``: no spaces, balanced parentheses escaped."""
+    return url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def media_block(paper: Paper) -> str:
+    url = paper.media_url or ""
+    if not url:
+        return ""
+    if paper.media_is_video:
+        src = html.escape(url.strip(), quote=True)
+        return f"[Video]({link_url(url)})\n\n<video src=\"{src}\" controls></video>\n\n"
+    return f"![]({link_url(url)})\n\n"
+
+
+def paper_block(paper: Paper, sections: Sections) -> str:
+    authors = ", ".join(escape_inline(a) for a in paper.authors)
+    parts = [
+        f"### [{escape_inline(paper.title)}]({link_url(paper.arxiv_url)})\n\n",
+        media_block(paper),
+        f"Vote: {paper.upvotes}\n\n",
+        f"Authors: {authors}".rstrip() + "\n\n",
+    ]
+    for key, text in sections.items():
+        parts.append(f"- **{SECTION_LABELS[key]}**: {escape_section(text)}\n")
+    parts.append("\n")
+    return "".join(parts)
+
+
+def render_day(day: dt.date, entries: Sequence[tuple[Paper, Sections]]) -> str:
+    """The whole day's digest; ``entries`` already in the order to print (vote order)."""
+    out = [f"## Daily Papers ({day.isoformat()})\n\n"]
+    out.extend(paper_block(paper, sections) for paper, sections in entries)
+    return "".join(out)
+
+
+def digest_path(out_dir: str | Path, day: dt.date, lang: str, default_lang: str = "ko") -> Path:
+    """``<out>/YYYY/MM/DD.md`` for the default language, ``DD.<lang>.md`` for others."""
+    name = f"{day.day:02d}.md" if lang == default_lang else f"{day.day:02d}.{lang}.md"
+    return Path(out_dir) / f"{day.year:04d}" / f"{day.month:02d}" / name

@@ -1,0 +1,61 @@
+"""``file:PATH``: a saved response of the Hugging Face daily_papers API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+from ..errors import ConfigError, InputError
+from . import Listing
+from .hf_format import check_error_body, item_list_date, parse_items, vote_order
+
+
+class FileSource:
+    name = "file"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def _load(self) -> object:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError(f"saved response not found: {self.path}") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {self.path}: {exc.strerror}") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{self.path} is not UTF-8 (byte {exc.start})") from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{self.path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+
+    def fetch(self, day: dt.date | None) -> Listing:
+        data = self._load()
+        error = check_error_body(data)
+        if error is not None:
+            raise InputError(f"{self.path} holds an API error, not a list: {error}")
+        if not isinstance(data, list):
+            raise InputError(f"{self.path}: expected a JSON array of papers")
+        dates = Counter(d for d in (item_list_date(item) for item in data) if d is not None)
+        file_day = dates.most_common(1)[0][0] if dates else None
+        if day is None:
+            if file_day is None:
+                raise ConfigError(f"{self.path} does not say which day it lists: pass --date")
+            day = file_day
+        elif file_day is not None and file_day != day:
+            raise ConfigError(
+                f"{self.path} lists papers of {file_day.isoformat()}, not {day.isoformat()}: "
+                f"pass --date {file_day.isoformat()} or another file"
+            )
+        try:
+            papers = parse_items(data, day)
+        except InputError as exc:
+            raise InputError(f"{self.path}: {exc.message}") from None
+        return Listing(day=day, papers=vote_order(papers), source=f"file:{self.path}")

@@ -1,0 +1,294 @@
+"""SQLite storage: papers, day lists, summaries and runs in one file.
+
+One connection per Store, autocommit mode with explicit ``BEGIN IMMEDIATE`` transactions, WAL
+journal so readers never block the writer. Opening applies any missing named migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError
+from ..models import Paper, Sections, Summary
+from .migrations import apply_migrations
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class SummaryKey:
+    """Everything that decides whether a stored summary can be reused."""
+
+    paper_id: str
+    lang: str
+    backend: str
+    model: str
+    prompt_version: str
+    input_hash: str
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    day: dt.date
+    source: str
+    fetched_at: str
+    n_papers: int
+
+
+class Store:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        try:
+            if readonly:
+                if not self.path.exists():
+                    raise StoreError(f"database not found: {self.path}")
+                uri = f"file:{self.path.resolve()}?mode=ro"
+                self.db = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                          check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                apply_migrations(self.db, utcnow())
+            else:
+                self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot write to {self.path}: {exc}") from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self.db.execute("ROLLBACK")
+                raise StoreError(f"cannot write to {self.path}: {exc}") from None
+
+    def migrations(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+    # -- papers and day lists ------------------------------------------------------------------
+
+    def save_listing(self, day: dt.date, papers: Sequence[Paper], source: str) -> None:
+        """Record one fetch of a day's list: upsert the papers, their votes and positions."""
+        now = utcnow()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO days (day, source, fetched_at, n_papers) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(day) DO UPDATE SET source = excluded.source, "
+                "fetched_at = excluded.fetched_at, "
+                "n_papers = max(days.n_papers, excluded.n_papers)",
+                (day.isoformat(), source, now, len(papers)),
+            )
+            for position, paper in enumerate(papers):
+                db.execute(
+                    "INSERT INTO papers (id, title, authors, abstract, published_at, media_url, "
+                    "github_url, project_url, first_seen, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
+                    "authors = CASE WHEN excluded.authors = '[]' THEN papers.authors "
+                    "ELSE excluded.authors END, "
+                    "abstract = CASE WHEN excluded.abstract = '' THEN papers.abstract "
+                    "ELSE excluded.abstract END, "
+                    "published_at = coalesce(excluded.published_at, papers.published_at), "
+                    "media_url = coalesce(excluded.media_url, papers.media_url), "
+                    "github_url = coalesce(excluded.github_url, papers.github_url), "
+                    "project_url = coalesce(excluded.project_url, papers.project_url), "
+                    "updated_at = excluded.updated_at",
+                    (
+                        paper.id, paper.title, json.dumps(list(paper.authors), ensure_ascii=False),
+                        paper.abstract, paper.published_at, paper.media_url, paper.github_url,
+                        paper.project_url, now, now,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO day_papers (day, paper_id, upvotes, position, first_seen, "
+                    "last_seen) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(day, paper_id) DO UPDATE SET upvotes = excluded.upvotes, "
+                    "position = excluded.position, last_seen = excluded.last_seen",
+                    (day.isoformat(), paper.id, paper.upvotes, position, now, now),
+                )
+
+    def day_info(self, day: dt.date) -> DayInfo | None:
+        row = self.db.execute("SELECT * FROM days WHERE day = ?", (day.isoformat(),)).fetchone()
+        if row is None:
+            return None
+        return DayInfo(dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"],
+                       row["n_papers"])
+
+    def days(self) -> list[DayInfo]:
+        rows = self.db.execute("SELECT * FROM days ORDER BY day DESC").fetchall()
+        return [DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"],
+                        r["n_papers"]) for r in rows]
+
+    def day_papers(self, day: dt.date) -> list[Paper]:
+        """The day's papers in vote order (ties keep the list's order)."""
+        rows = self.db.execute(
+            "SELECT p.*, d.upvotes FROM day_papers d JOIN papers p ON p.id = d.paper_id "
+            "WHERE d.day = ? ORDER BY d.upvotes DESC, d.position ASC",
+            (day.isoformat(),),
+        ).fetchall()
+        return [_paper(row, day) for row in rows]
+
+    def paper(self, paper_id: str) -> Paper | None:
+        row = self.db.execute(
+            "SELECT p.*, coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0)"
+            " AS upvotes FROM papers p WHERE p.id = ?", (paper_id,)
+        ).fetchone()
+        return _paper(row, None) if row else None
+
+    # -- summaries -----------------------------------------------------------------------------
+
+    def find_summary(self, key: SummaryKey) -> Summary | None:
+        row = self.db.execute(
+            "SELECT * FROM summaries WHERE paper_id = ? AND lang = ? AND backend = ? AND model = ?"
+            " AND prompt_version = ? AND input_hash = ?",
+            (key.paper_id, key.lang, key.backend, key.model, key.prompt_version, key.input_hash),
+        ).fetchone()
+        return _summary(row) if row else None
+
+    def latest_summary(self, paper_id: str, lang: str) -> Summary | None:
+        row = self.db.execute(
+            "SELECT * FROM summaries WHERE paper_id = ? AND lang = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
+            (paper_id, lang),
+        ).fetchone()
+        return _summary(row) if row else None
+
+    def input_text(self, summary_id: int) -> str:
+        row = self.db.execute("SELECT input_text FROM summaries WHERE id = ?",
+                              (summary_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no summary with id {summary_id}")
+        return str(row[0])
+
+    def save_summary(
+        self, key: SummaryKey, sections: Sections, input_text: str, *, attempts: int = 1,
+        status: str = "ok",
+    ) -> Summary:
+        """Insert, or replace the summary with the same key (only ``--force`` asks for that)."""
+        now = utcnow()
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO summaries (paper_id, lang, backend, model, prompt_version, input_hash,"
+                " input_text, whats_new, technical_details, performance_highlights, status,"
+                " attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(paper_id, lang, backend, model, prompt_version, input_hash)"
+                " DO UPDATE SET input_text = excluded.input_text, whats_new = excluded.whats_new,"
+                " technical_details = excluded.technical_details,"
+                " performance_highlights = excluded.performance_highlights,"
+                " status = excluded.status, attempts = excluded.attempts,"
+                " created_at = excluded.created_at RETURNING id",
+                (
+                    key.paper_id, key.lang, key.backend, key.model, key.prompt_version,
+                    key.input_hash, input_text, sections.whats_new, sections.technical_details,
+                    sections.performance_highlights, status, attempts, now,
+                ),
+            )
+            summary_id = int(cur.fetchone()[0])
+        return Summary(
+            paper_id=key.paper_id, lang=key.lang, backend=key.backend, model=key.model,
+            prompt_version=key.prompt_version, input_hash=key.input_hash, sections=sections,
+            created_at=now, id=summary_id, status=status,
+        )
+
+    def count_summaries(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM summaries").fetchone()[0])
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def start_run(self, command: str, **fields: Any) -> int:
+        allowed = {"day", "source", "lang", "backend", "model"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown run fields: {sorted(unknown)}")
+        cols = ["command", "started_at", *fields]
+        values = [command, utcnow(), *fields.values()]
+        with self.transaction() as db:
+            cur = db.execute(
+                f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                values,
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(
+        self, run_id: int, *, listed: int, summarized: int, reused: int, failed: int,
+        errors: Sequence[dict[str, str]], status: str,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET ended_at = ?, listed = ?, summarized = ?, reused = ?, failed = ?,"
+                " errors = ?, status = ? WHERE id = ?",
+                (utcnow(), listed, summarized, reused, failed,
+                 json.dumps(list(errors), ensure_ascii=False), status, run_id),
+            )
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+
+def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        authors=tuple(json.loads(row["authors"])),
+        abstract=row["abstract"],
+        upvotes=int(row["upvotes"] or 0),
+        media_url=row["media_url"],
+        published_at=row["published_at"],
+        list_date=day,
+        github_url=row["github_url"],
+        project_url=row["project_url"],
+    )
+
+
+def _summary(row: sqlite3.Row) -> Summary:
+    sections = Sections(
+        whats_new=row["whats_new"],
+        technical_details=row["technical_details"],
+        performance_highlights=row["performance_highlights"],
+    )
+    return Summary(
+        paper_id=row["paper_id"], lang=row["lang"], backend=row["backend"], model=row["model"],
+        prompt_version=row["prompt_version"], input_hash=row["input_hash"], sections=sections,
+        created_at=row["created_at"], id=row["id"], status=row["status"],
+    )
+
+
+__all__ = ["DayInfo", "Store", "SummaryKey", "utcnow"]

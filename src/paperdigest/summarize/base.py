@@ -1,0 +1,88 @@
+"""The summarizer interface: one method to implement, declared capabilities, typed options."""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import InvalidAnswer
+from ..models import SECTION_KEYS, Paper, Sections
+from .prompts import PromptSet
+
+
+@dataclass(frozen=True)
+class SummaryRequest:
+    paper: Paper
+    input_text: str  # exactly what the model is given
+    prompts: PromptSet
+    problems: list[str] = field(default_factory=list)  # feedback from failed checks, if any
+
+
+class Summarizer(ABC):
+    """Turn one paper's text into the three sections.
+
+    Subclasses set ``name`` and implement :meth:`summarize`; they raise
+    :class:`~paperdigest.errors.InvalidAnswer` when the model's answer lacks the sections (the
+    pipeline retries), :class:`~paperdigest.errors.BackendError` for a failure of one paper, and
+    :class:`~paperdigest.errors.ConfigError` when no paper can succeed (bad key, unknown model).
+    """
+
+    name: ClassVar[str]
+    needs_key: ClassVar[bool] = False
+    max_concurrency: ClassVar[int | None] = None  # None: no limit of its own
+    languages: ClassVar[tuple[str, ...] | None] = None  # None: any language with prompts
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+    @property
+    @abstractmethod
+    def model_id(self) -> str:
+        """The model identity recorded with each summary (part of the reuse key)."""
+
+    @abstractmethod
+    def summarize(self, request: SummaryRequest) -> Sections: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (loaded models, HTTP pools)."""
+
+
+SECTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {key: {"type": "string", "minLength": 1} for key in SECTION_KEYS},
+    "required": list(SECTION_KEYS),
+    "additionalProperties": False,
+}
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
+
+
+def parse_sections(content: str | None) -> Sections:
+    """Validate a model's JSON answer; raise InvalidAnswer with a readable reason."""
+    if not content or not content.strip():
+        raise InvalidAnswer("the model returned an empty answer")
+    text = _FENCE.sub("", content.strip())
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        start, end = text.find("{"), text.rfind("}")
+        if start < 0 or end <= start:
+            raise InvalidAnswer(f"the answer is not JSON: {content[:80]!r}") from None
+        try:
+            data = json.loads(text[start : end + 1])
+        except json.JSONDecodeError as exc:
+            raise InvalidAnswer(f"the answer is not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InvalidAnswer("the answer is JSON but not an object")
+    missing = [k for k in SECTION_KEYS if not isinstance(data.get(k), str) or not data[k].strip()]
+    if missing:
+        raise InvalidAnswer(f"the answer lacks {', '.join(missing)}")
+    try:
+        return Sections(**{k: data[k] for k in SECTION_KEYS})
+    except ValidationError as exc:
+        raise InvalidAnswer(f"the answer is malformed: {exc.errors()[0]['msg']}") from None

@@ -1,0 +1,160 @@
+"""``openai``: any OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp server, ...).
+
+Asks for structured output with a JSON schema holding the three sections, validates the answer,
+and leaves HTTP retries with backoff (honouring ``Retry-After``) to the official SDK.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from ..errors import BackendError, ConfigError, InvalidAnswer, NeedsKey
+from ..models import Sections
+from .base import SECTIONS_SCHEMA, Summarizer, SummaryRequest, parse_sections
+
+OPENAI_URL = "https://api.openai.com/v1"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+class BackendUnavailable(BackendError):
+    """The server cannot be reached at all: no paper can succeed, so the run stops."""
+
+
+class OpenAICompatible(Summarizer):
+    name: ClassVar[str] = "openai"
+    needs_key: ClassVar[bool] = True
+
+    class Options(Summarizer.Options):
+        temperature: float = Field(0.2, ge=0, le=2)
+        max_tokens: int = Field(1200, ge=64, le=32000)
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        key_env: str = "OPENAI_API_KEY",
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        try:
+            import openai
+        except ImportError:  # pragma: no cover - a core dependency
+            raise ConfigError("the 'openai' package is missing: pip install openai") from None
+        self._openai = openai
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
+        key = os.environ.get(key_env)
+        if not key:
+            if self.base_url == OPENAI_URL:
+                raise NeedsKey(self.name, key_env)
+            key = "no-key"  # local servers (vLLM, Ollama, llama.cpp) accept any key
+        try:
+            self.options = self.Options(**(options or {}))
+        except Exception as exc:
+            raise ConfigError(f"bad option for the openai backend: {exc}") from None
+        self.client = openai.OpenAI(
+            base_url=self.base_url, api_key=key, timeout=timeout, max_retries=max_retries
+        )
+        self._model = model or self._default_model()
+        self._structured = True  # falls back to json_object mode if the server refuses schemas
+
+    @property
+    def model_id(self) -> str:
+        return self._model
+
+    def _default_model(self) -> str:
+        if self.base_url == OPENAI_URL:
+            return DEFAULT_OPENAI_MODEL
+        try:
+            models = [m.id for m in self.client.models.list()]
+        except self._openai.APIConnectionError as exc:
+            raise BackendUnavailable(
+                f"cannot reach the LLM server at {self.base_url}: {exc}; is it running?"
+            ) from None
+        except self._openai.APIError as exc:
+            raise ConfigError(
+                f"cannot list the models of {self.base_url} ({exc}): pass --model"
+            ) from None
+        if len(models) == 1:
+            return models[0]
+        if not models:
+            raise ConfigError(f"the server at {self.base_url} serves no model: pass --model")
+        raise ConfigError(
+            f"the server at {self.base_url} serves {len(models)} models "
+            f"({', '.join(models[:8])}): choose one with --model"
+        )
+
+    def _response_format(self) -> dict[str, Any]:
+        if self._structured:
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": "paper_summary", "strict": True, "schema": SECTIONS_SCHEMA},
+            }
+        return {"type": "json_object"}
+
+    def summarize(self, request: SummaryRequest) -> Sections:
+        messages = request.prompts.whole(request.paper.title, request.input_text, request.problems)
+        openai = self._openai
+        try:
+            response = self._create(messages)
+        except openai.BadRequestError as exc:
+            if self._structured and "response_format" in str(exc).lower():
+                self._structured = False
+                response = self._create(messages)
+            else:
+                raise BackendError(f"the server refused the request: {_detail(exc)}") from None
+        except openai.AuthenticationError as exc:
+            raise ConfigError(
+                f"the server at {self.base_url} rejected the API key ({_detail(exc)}): "
+                f"check OPENAI_API_KEY"
+            ) from None
+        except openai.NotFoundError as exc:
+            raise ConfigError(
+                f"model {self._model!r} not found at {self.base_url} ({_detail(exc)}): "
+                f"pass --model"
+            ) from None
+        except openai.APITimeoutError:
+            raise BackendError(f"the LLM server at {self.base_url} timed out") from None
+        except openai.APIConnectionError as exc:
+            raise BackendUnavailable(
+                f"cannot reach the LLM server at {self.base_url} ({exc}); is it running?"
+            ) from None
+        except openai.RateLimitError as exc:
+            raise BackendError(f"rate limited by {self.base_url}: {_detail(exc)}") from None
+        except openai.APIStatusError as exc:
+            raise BackendError(f"the LLM server answered HTTP {exc.status_code}") from None
+        except openai.APIError as exc:  # e.g. a body that is not JSON
+            raise InvalidAnswer(f"unreadable answer from the server: {exc}") from None
+        if not response.choices:
+            raise InvalidAnswer("the server returned no choices")
+        choice = response.choices[0]
+        if choice.finish_reason == "length":
+            raise InvalidAnswer("the answer was cut off (max_tokens reached)")
+        return parse_sections(choice.message.content)
+
+    def _create(self, messages: list[dict[str, str]]) -> Any:
+        return self.client.chat.completions.create(
+            model=self._model,
+            messages=messages,  # type: ignore[arg-type]
+            response_format=self._response_format(),  # type: ignore[arg-type]
+            temperature=self.options.temperature,
+            max_tokens=self.options.max_tokens,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _detail(exc: Exception) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])[:200]
+        if isinstance(error, str):
+            return error[:200]
+    return str(exc)[:200]
