@@ -34,7 +34,7 @@ def _register() -> None:
     from . import digest as _digest
 
     cli.add_command(_digest.digest)
-    for module_name in ("model", "check"):
+    for module_name in ("model", "check", "fulltext", "site", "serve", "publish", "ops"):
         try:
             module = __import__(f"paperdigest.cli.{module_name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -36,6 +36,11 @@ class Summarizer(ABC):
     needs_key: ClassVar[bool] = False
     max_concurrency: ClassVar[int | None] = None  # None: no limit of its own
     languages: ClassVar[tuple[str, ...] | None] = None  # None: any language with prompts
+    input_budget_tokens: ClassVar[int] = 6000  # how much paper text to give the model
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes for this backend's model (default: a ~4 chars/token estimate)."""
+        return max(1, len(text) // 4)
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
