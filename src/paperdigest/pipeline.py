@@ -64,8 +64,9 @@ def plan_day(
     intents: list[Intent] = []
     for paper in papers:
         text = inputs[paper.id]
-        key = make_key(paper, text, lang=lang, backend=backend, model=model,
-                       prompt_version=prompt_version)
+        key = make_key(
+            paper, text, lang=lang, backend=backend, model=model, prompt_version=prompt_version
+        )
         stored = existing.get(key)
         if stored is not None and not force:
             intents.append(Reuse(paper, stored))
@@ -166,8 +167,12 @@ def run_digest(
     if lang != options.lang:
         notes.append(f"the {summarizer.name} backend writes {lang}, not {options.lang}")
     inputs = {p.id: build_input(p) for p in papers}
-    key_args = {"lang": lang, "backend": summarizer.name, "model": summarizer.model_id,
-                "prompt_version": prompts.version}
+    key_args = {
+        "lang": lang,
+        "backend": summarizer.name,
+        "model": summarizer.model_id,
+        "prompt_version": prompts.version,
+    }
     existing: dict[SummaryKey, Summary] = {}
     for paper in papers:
         key = make_key(paper, inputs[paper.id], **key_args)
@@ -176,10 +181,17 @@ def run_digest(
             existing[key] = found
     intents = plan_day(papers, inputs, existing, force=options.force, **key_args)
 
-    run_id = store.start_run("digest", day=day.isoformat(), source=source_name or listing.source,
-                             lang=lang, backend=summarizer.name, model=summarizer.model_id)
-    done: dict[str, Sections] = {i.paper.id: i.summary.sections for i in intents
-                                 if isinstance(i, Reuse)}
+    run_id = store.start_run(
+        "digest",
+        day=day.isoformat(),
+        source=source_name or listing.source,
+        lang=lang,
+        backend=summarizer.name,
+        model=summarizer.model_id,
+    )
+    done: dict[str, Sections] = {
+        i.paper.id: i.summary.sections for i in intents if isinstance(i, Reuse)
+    }
     failed: list[tuple[str, str]] = []
     todo = [i for i in intents if isinstance(i, Summarize)]
     status = "failed"
@@ -193,19 +205,29 @@ def run_digest(
     finally:
         progress.stop()
         store.finish_run(
-            run_id, listed=len(listing.papers), summarized=len(done) - (len(intents) - len(todo)),
-            reused=len(intents) - len(todo), failed=len(failed),
-            errors=[{"paper_id": pid, "error": err} for pid, err in failed], status=status,
+            run_id,
+            listed=len(listing.papers),
+            summarized=len(done) - (len(intents) - len(todo)),
+            reused=len(intents) - len(todo),
+            failed=len(failed),
+            errors=[{"paper_id": pid, "error": err} for pid, err in failed],
+            status=status,
         )
 
     entries = [(p, done[p.id]) for p in papers if p.id in done]
     path = digest_path(options.out_dir, day, options.lang)
     write_atomic(path, render_day(day, entries))
     return DigestResult(
-        day=day, path=path, listed=len(listing.papers),
-        summarized=len(done) - (len(intents) - len(todo)), reused=len(intents) - len(todo),
-        failed=failed, skipped=list(listing.skipped), backend=summarizer.name,
-        model=summarizer.model_id, notes=notes,
+        day=day,
+        path=path,
+        listed=len(listing.papers),
+        summarized=len(done) - (len(intents) - len(todo)),
+        reused=len(intents) - len(todo),
+        failed=failed,
+        skipped=list(listing.skipped),
+        backend=summarizer.name,
+        model=summarizer.model_id,
+        notes=notes,
     )
 
 
@@ -240,8 +262,9 @@ def _summarize_all(
                 while queue and len(pending) < limit and fatal is None:
                     intent = queue.pop(0)
                     request = SummaryRequest(intent.paper, intent.input_text, prompts)
-                    future = pool.submit(summarize_paper, summarizer, request,
-                                         options.answer_retries)
+                    future = pool.submit(
+                        summarize_paper, summarizer, request, options.answer_retries
+                    )
                     pending[future] = intent
                 if not pending:
                     break

@@ -53,9 +53,14 @@ class RichProgress:
 
         self.console = Console(stderr=True)
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
-            console=self.console, transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[last]}"),
+            console=self.console,
+            transient=False,
         )
         self.task: object = None
 
@@ -68,8 +73,11 @@ class RichProgress:
     def advance(self, paper: Paper, outcome: str) -> None:
         if self.task is not None:
             mark = "✓" if outcome == "summarized" else "✗"
-            self.progress.update(self.task, advance=1,  # type: ignore[arg-type]
-                                 last=f"{mark} {paper.id}")
+            self.progress.update(
+                self.task,
+                advance=1,  # type: ignore[arg-type]
+                last=f"{mark} {paper.id}",
+            )
 
     def stop(self) -> None:
         if self.task is not None:
@@ -77,37 +85,98 @@ class RichProgress:
 
 
 @click.command()
-@click.option("--date", "date_", metavar="YYYY-MM-DD",
-              help="List date (default: today; with a file source, the file's date).")
-@click.option("--lang", default="ko", show_default=True, envvar="PAPERDIGEST_LANG",
-              help="Summary language (prompts/<lang>.toml).")
-@click.option("--source", default="hf", show_default=True, envvar="PAPERDIGEST_SOURCE",
-              help="'hf' (Hugging Face API) or 'file:PATH' (a saved API response).")
-@click.option("--backend", default="auto", show_default=True, envvar="PAPERDIGEST_BACKEND",
-              help=f"Summarizer: {', '.join(backend_names())}. 'auto': a configured "
-                   "OpenAI-compatible server, else the local model, else extractive.")
+@click.option(
+    "--date",
+    "date_",
+    metavar="YYYY-MM-DD",
+    help="List date (default: today; with a file source, the file's date).",
+)
+@click.option(
+    "--lang",
+    default="ko",
+    show_default=True,
+    envvar="PAPERDIGEST_LANG",
+    help="Summary language (prompts/<lang>.toml).",
+)
+@click.option(
+    "--source",
+    default="hf",
+    show_default=True,
+    envvar="PAPERDIGEST_SOURCE",
+    help="'hf' (Hugging Face API) or 'file:PATH' (a saved API response).",
+)
+@click.option(
+    "--backend",
+    default="auto",
+    show_default=True,
+    envvar="PAPERDIGEST_BACKEND",
+    help=f"Summarizer: {', '.join(backend_names())}. 'auto': a configured "
+    "OpenAI-compatible server, else the local model, else extractive.",
+)
 @click.option("--model", envvar="PAPERDIGEST_MODEL", help="Model name on the server.")
-@click.option("--base-url", envvar="PAPERDIGEST_BASE_URL",
-              help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.")
-@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
-              help="Environment variable holding the API key.")
-@click.option("--model-path", envvar="PAPERDIGEST_MODEL_PATH", type=click.Path(),
-              help="GGUF file for the local backend.")
-@click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE",
-              help="Backend option, e.g. -o temperature=0.1 (repeatable).")
-@click.option("--out", "out_dir", default="digests", show_default=True, type=click.Path(),
-              help="Folder for <out>/YYYY/MM/DD.md.")
+@click.option(
+    "--base-url",
+    envvar="PAPERDIGEST_BASE_URL",
+    help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.",
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    help="Environment variable holding the API key.",
+)
+@click.option(
+    "--model-path",
+    envvar="PAPERDIGEST_MODEL_PATH",
+    type=click.Path(),
+    help="GGUF file for the local backend.",
+)
+@click.option(
+    "--option",
+    "-o",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Backend option, e.g. -o temperature=0.1 (repeatable).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="digests",
+    show_default=True,
+    type=click.Path(),
+    help="Folder for <out>/YYYY/MM/DD.md.",
+)
 @click.option("--db", "db_path", type=click.Path(), help="SQLite file (default: user data dir).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the top N papers by votes.")
 @click.option("--force", is_flag=True, help="Summarize again even when a summary is stored.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Summaries in flight at once (the local backend runs one).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: when stderr is a terminal).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Summaries in flight at once (the local backend runs one).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar (default: when stderr is a terminal).",
+)
 def digest(
-    date_: str | None, lang: str, source: str, backend: str, model: str | None,
-    base_url: str | None, api_key_env: str, model_path: str | None, options: tuple[str, ...],
-    out_dir: str, db_path: str | None, limit: int | None, force: bool, concurrency: int,
+    date_: str | None,
+    lang: str,
+    source: str,
+    backend: str,
+    model: str | None,
+    base_url: str | None,
+    api_key_env: str,
+    model_path: str | None,
+    options: tuple[str, ...],
+    out_dir: str,
+    db_path: str | None,
+    limit: int | None,
+    force: bool,
+    concurrency: int,
     progress: bool | None,
 ) -> None:
     """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
@@ -116,8 +185,14 @@ def digest(
         day = dt.date.today()
     prompts = load_prompts(lang)
     src = open_source(source)
-    config = BackendConfig(name=backend, model=model, base_url=base_url, key_env=api_key_env,
-                           model_path=model_path, options=_parse_options(options))
+    config = BackendConfig(
+        name=backend,
+        model=model,
+        base_url=base_url,
+        key_env=api_key_env,
+        model_path=model_path,
+        options=_parse_options(options),
+    )
     summarizer = make_summarizer(config)
     if backend == "auto" and summarizer.name == "extractive":
         click.echo(
@@ -131,10 +206,20 @@ def digest(
     try:
         with Store(db_path or default_db_path()) as store:
             result = run_digest(
-                src, store, summarizer, prompts,
-                DigestOptions(day=day, lang=lang, out_dir=Path(out_dir), limit=limit, force=force,
-                              concurrency=concurrency),
-                progress=bar, source_name=source,
+                src,
+                store,
+                summarizer,
+                prompts,
+                DigestOptions(
+                    day=day,
+                    lang=lang,
+                    out_dir=Path(out_dir),
+                    limit=limit,
+                    force=force,
+                    concurrency=concurrency,
+                ),
+                progress=bar,
+                source_name=source,
             )
     finally:
         summarizer.close()
@@ -166,8 +251,11 @@ def _report(result: DigestResult) -> None:
     for paper_id, error in result.failed:
         click.echo(f"failed: {paper_id}: {error}", err=True)
     if result.listed == 0:
-        click.echo(f"no papers listed for {result.day.isoformat()} "
-                   "(a weekend or holiday, or the list is not out yet)", err=True)
+        click.echo(
+            f"no papers listed for {result.day.isoformat()} "
+            "(a weekend or holiday, or the list is not out yet)",
+            err=True,
+        )
     click.echo(
         f"{result.day.isoformat()}: {result.listed} listed, {result.summarized} summarized now, "
         f"{result.reused} reused, {len(result.failed)} failed "

@@ -52,7 +52,7 @@ def media_block(paper: Paper) -> str:
         return ""
     if paper.media_is_video:
         src = html.escape(url.strip(), quote=True)
-        return f"[Video]({link_url(url)})\n\n<video src=\"{src}\" controls></video>\n\n"
+        return f'[Video]({link_url(url)})\n\n<video src="{src}" controls></video>\n\n'
     return f"![]({link_url(url)})\n\n"
 
 

@@ -54,7 +54,9 @@ def open_source(
     if spec.startswith("file:"):
         path = spec[len("file:") :]
         if not path:
-            raise ConfigError("--source file: needs a path, e.g. file:saved/hf-daily-2024-07-22.json")
+            raise ConfigError(
+                "--source file: needs a path, e.g. file:saved/hf-daily-2024-07-22.json"
+            )
         return FileSource(path)
     raise ConfigError(f"unknown source {spec!r}: use 'hf' or 'file:PATH'")
 

@@ -51,7 +51,9 @@ class HFDailySource:
                 if len(data) < self.page_size or not new:
                     break
             else:
-                raise FetchError(f"{url} kept returning full pages after {MAX_PAGES} pages; stopped")
+                raise FetchError(
+                    f"{url} kept returning full pages after {MAX_PAGES} pages; stopped"
+                )
         return Listing(
             day=day, papers=vote_order(papers), source=self.base_url, skipped=tuple(skipped)
         )

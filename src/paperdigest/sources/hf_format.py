@@ -39,10 +39,7 @@ def _authors(raw: Any) -> tuple[str, ...]:
         return ()
     names: list[str] = []
     for author in raw:
-        if isinstance(author, dict):
-            name = _str(author.get("name"))
-        else:
-            name = _str(author)
+        name = _str(author.get("name")) if isinstance(author, dict) else _str(author)
         if name:
             names.append(one_line(name))
     return tuple(names)

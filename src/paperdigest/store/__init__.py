@@ -53,8 +53,9 @@ class Store:
                 if not self.path.exists():
                     raise StoreError(f"database not found: {self.path}")
                 uri = f"file:{self.path.resolve()}?mode=ro"
-                self.db = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                          check_same_thread=False)
+                self.db = sqlite3.connect(
+                    uri, uri=True, isolation_level=None, check_same_thread=False
+                )
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -131,9 +132,16 @@ class Store:
                     "project_url = coalesce(excluded.project_url, papers.project_url), "
                     "updated_at = excluded.updated_at",
                     (
-                        paper.id, paper.title, json.dumps(list(paper.authors), ensure_ascii=False),
-                        paper.abstract, paper.published_at, paper.media_url, paper.github_url,
-                        paper.project_url, now, now,
+                        paper.id,
+                        paper.title,
+                        json.dumps(list(paper.authors), ensure_ascii=False),
+                        paper.abstract,
+                        paper.published_at,
+                        paper.media_url,
+                        paper.github_url,
+                        paper.project_url,
+                        now,
+                        now,
                     ),
                 )
                 db.execute(
@@ -148,13 +156,16 @@ class Store:
         row = self.db.execute("SELECT * FROM days WHERE day = ?", (day.isoformat(),)).fetchone()
         if row is None:
             return None
-        return DayInfo(dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"],
-                       row["n_papers"])
+        return DayInfo(
+            dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"], row["n_papers"]
+        )
 
     def days(self) -> list[DayInfo]:
         rows = self.db.execute("SELECT * FROM days ORDER BY day DESC").fetchall()
-        return [DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"],
-                        r["n_papers"]) for r in rows]
+        return [
+            DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"], r["n_papers"])
+            for r in rows
+        ]
 
     def day_papers(self, day: dt.date) -> list[Paper]:
         """The day's papers in vote order (ties keep the list's order)."""
@@ -168,7 +179,8 @@ class Store:
     def paper(self, paper_id: str) -> Paper | None:
         row = self.db.execute(
             "SELECT p.*, coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0)"
-            " AS upvotes FROM papers p WHERE p.id = ?", (paper_id,)
+            " AS upvotes FROM papers p WHERE p.id = ?",
+            (paper_id,),
         ).fetchone()
         return _paper(row, None) if row else None
 
@@ -191,14 +203,20 @@ class Store:
         return _summary(row) if row else None
 
     def input_text(self, summary_id: int) -> str:
-        row = self.db.execute("SELECT input_text FROM summaries WHERE id = ?",
-                              (summary_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT input_text FROM summaries WHERE id = ?", (summary_id,)
+        ).fetchone()
         if row is None:
             raise StoreError(f"no summary with id {summary_id}")
         return str(row[0])
 
     def save_summary(
-        self, key: SummaryKey, sections: Sections, input_text: str, *, attempts: int = 1,
+        self,
+        key: SummaryKey,
+        sections: Sections,
+        input_text: str,
+        *,
+        attempts: int = 1,
         status: str = "ok",
     ) -> Summary:
         """Insert, or replace the summary with the same key (only ``--force`` asks for that)."""
@@ -215,16 +233,33 @@ class Store:
                 " status = excluded.status, attempts = excluded.attempts,"
                 " created_at = excluded.created_at RETURNING id",
                 (
-                    key.paper_id, key.lang, key.backend, key.model, key.prompt_version,
-                    key.input_hash, input_text, sections.whats_new, sections.technical_details,
-                    sections.performance_highlights, status, attempts, now,
+                    key.paper_id,
+                    key.lang,
+                    key.backend,
+                    key.model,
+                    key.prompt_version,
+                    key.input_hash,
+                    input_text,
+                    sections.whats_new,
+                    sections.technical_details,
+                    sections.performance_highlights,
+                    status,
+                    attempts,
+                    now,
                 ),
             )
             summary_id = int(cur.fetchone()[0])
         return Summary(
-            paper_id=key.paper_id, lang=key.lang, backend=key.backend, model=key.model,
-            prompt_version=key.prompt_version, input_hash=key.input_hash, sections=sections,
-            created_at=now, id=summary_id, status=status,
+            paper_id=key.paper_id,
+            lang=key.lang,
+            backend=key.backend,
+            model=key.model,
+            prompt_version=key.prompt_version,
+            input_hash=key.input_hash,
+            sections=sections,
+            created_at=now,
+            id=summary_id,
+            status=status,
         )
 
     def count_summaries(self) -> int:
@@ -247,15 +282,30 @@ class Store:
             return int(cur.lastrowid or 0)
 
     def finish_run(
-        self, run_id: int, *, listed: int, summarized: int, reused: int, failed: int,
-        errors: Sequence[dict[str, str]], status: str,
+        self,
+        run_id: int,
+        *,
+        listed: int,
+        summarized: int,
+        reused: int,
+        failed: int,
+        errors: Sequence[dict[str, str]],
+        status: str,
     ) -> None:
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET ended_at = ?, listed = ?, summarized = ?, reused = ?, failed = ?,"
                 " errors = ?, status = ? WHERE id = ?",
-                (utcnow(), listed, summarized, reused, failed,
-                 json.dumps(list(errors), ensure_ascii=False), status, run_id),
+                (
+                    utcnow(),
+                    listed,
+                    summarized,
+                    reused,
+                    failed,
+                    json.dumps(list(errors), ensure_ascii=False),
+                    status,
+                    run_id,
+                ),
             )
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
@@ -285,9 +335,16 @@ def _summary(row: sqlite3.Row) -> Summary:
         performance_highlights=row["performance_highlights"],
     )
     return Summary(
-        paper_id=row["paper_id"], lang=row["lang"], backend=row["backend"], model=row["model"],
-        prompt_version=row["prompt_version"], input_hash=row["input_hash"], sections=sections,
-        created_at=row["created_at"], id=row["id"], status=row["status"],
+        paper_id=row["paper_id"],
+        lang=row["lang"],
+        backend=row["backend"],
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+        input_hash=row["input_hash"],
+        sections=sections,
+        created_at=row["created_at"],
+        id=row["id"],
+        status=row["status"],
     )
 
 

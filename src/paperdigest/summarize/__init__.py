@@ -82,8 +82,13 @@ def make_summarizer(config: BackendConfig) -> Summarizer:
         raise ConfigError(f"unknown backend {name!r}: choose one of {', '.join(backend_names())}")
     factory = _load(targets[name])
     if name == "openai":
-        return factory(base_url=config.base_url, model=config.model, key_env=config.key_env,
-                       timeout=config.timeout, options=config.options)
+        return factory(
+            base_url=config.base_url,
+            model=config.model,
+            key_env=config.key_env,
+            timeout=config.timeout,
+            options=config.options,
+        )
     if name == "local":
         return factory(model_path=config.model_path, options=config.options)
     if name == "extractive":

@@ -15,14 +15,62 @@ from .base import Summarizer, SummaryRequest
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "approx.", "cf.", "al.")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
-NEW_CUES = ("we propose", "we introduce", "we present", "this paper", "in this work", "we develop",
-            "we release", "novel", "first", "new ", "we study", "we investigate", "we show")
-METHOD_CUES = ("method", "framework", "architecture", "model", "approach", "train", "based on",
-               "consists", "module", "layer", "using", "we use", "leverag", "dataset", "pipeline",
-               "algorithm", "mechanism", "design")
-RESULT_CUES = ("outperform", "achiev", "improv", "result", "state-of-the-art", "sota", "speed",
-               "accuracy", "score", "faster", "better", "surpass", "gain", "reduc", "experiment",
-               "benchmark", "demonstrat", "competitive", "match")
+NEW_CUES = (
+    "we propose",
+    "we introduce",
+    "we present",
+    "this paper",
+    "in this work",
+    "we develop",
+    "we release",
+    "novel",
+    "first",
+    "new ",
+    "we study",
+    "we investigate",
+    "we show",
+)
+METHOD_CUES = (
+    "method",
+    "framework",
+    "architecture",
+    "model",
+    "approach",
+    "train",
+    "based on",
+    "consists",
+    "module",
+    "layer",
+    "using",
+    "we use",
+    "leverag",
+    "dataset",
+    "pipeline",
+    "algorithm",
+    "mechanism",
+    "design",
+)
+RESULT_CUES = (
+    "outperform",
+    "achiev",
+    "improv",
+    "result",
+    "state-of-the-art",
+    "sota",
+    "speed",
+    "accuracy",
+    "score",
+    "faster",
+    "better",
+    "surpass",
+    "gain",
+    "reduc",
+    "experiment",
+    "benchmark",
+    "demonstrat",
+    "competitive",
+    "match",
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -66,9 +114,7 @@ def pick(sentences: list[str]) -> tuple[list[str], list[str], list[str]]:
             return None
         return max(candidates, key=lambda i: (score(i), -i if prefer_early else i))
 
-    results_score = [
-        _score(s, RESULT_CUES) * 2 + (3 if _has_number(s) else 0) for s in sentences
-    ]
+    results_score = [_score(s, RESULT_CUES) * 2 + (3 if _has_number(s) else 0) for s in sentences]
     new_score = [_score(s, NEW_CUES) * 2 + (1 if i < 3 else 0) for i, s in enumerate(sentences)]
     method_score = [_score(s, METHOD_CUES) for s in sentences]
 
@@ -80,8 +126,9 @@ def pick(sentences: list[str]) -> tuple[list[str], list[str], list[str]]:
     w = best(lambda i: new_score[i], used, prefer_early=True)
     if w is not None:
         used.add(w)
-    m = best(lambda i: method_score[i] - (2 if results_score[i] >= 5 else 0), used,
-             prefer_early=True)
+    m = best(
+        lambda i: method_score[i] - (2 if results_score[i] >= 5 else 0), used, prefer_early=True
+    )
     if m is not None:
         used.add(m)
     if r is None:

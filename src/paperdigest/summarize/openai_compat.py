@@ -114,8 +114,7 @@ class OpenAICompatible(Summarizer):
             ) from None
         except openai.NotFoundError as exc:
             raise ConfigError(
-                f"model {self._model!r} not found at {self.base_url} ({_detail(exc)}): "
-                f"pass --model"
+                f"model {self._model!r} not found at {self.base_url} ({_detail(exc)}): pass --model"
             ) from None
         except openai.APITimeoutError:
             raise BackendError(f"the LLM server at {self.base_url} timed out") from None

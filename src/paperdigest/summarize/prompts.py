@@ -32,9 +32,13 @@ class PromptSet:
         lines = "\n".join(f"- {p}" for p in problems)
         return self.feedback.format(problems=lines).rstrip()
 
-    def whole(self, title: str, text: str, problems: list[str] | None = None) -> list[dict[str, str]]:
+    def whole(
+        self, title: str, text: str, problems: list[str] | None = None
+    ) -> list[dict[str, str]]:
         """Chat messages asking for all three sections at once as JSON."""
-        user = self.user.format(title=title, input=text, feedback=self.feedback_block(problems or []))
+        user = self.user.format(
+            title=title, input=text, feedback=self.feedback_block(problems or [])
+        )
         return [
             {"role": "system", "content": self.system.strip()},
             {"role": "user", "content": user.strip()},
@@ -81,7 +85,9 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"prompt file for {lang!r} is not valid TOML: {exc}") from None
-    missing = [k for k in ("system", "user", "section_user", "feedback", "sections") if k not in data]
+    missing = [
+        k for k in ("system", "user", "section_user", "feedback", "sections") if k not in data
+    ]
     if missing:
         raise ConfigError(f"prompt file for {lang!r} lacks {', '.join(missing)}")
     sections = data["sections"]
