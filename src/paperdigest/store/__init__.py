@@ -90,6 +90,9 @@ class Store:
             raise StoreError(f"cannot write to {self.path}: {exc}") from None
         try:
             yield self.db
+        except sqlite3.OperationalError as exc:  # read-only file, full disk, lock timeout
+            self.db.execute("ROLLBACK")
+            raise StoreError(f"cannot write to {self.path}: {exc}") from None
         except BaseException:
             self.db.execute("ROLLBACK")
             raise

@@ -150,7 +150,7 @@ def pick(sentences: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 class ExtractiveSummarizer(Summarizer):
     name: ClassVar[str] = "extractive"
-    languages: ClassVar[tuple[str, ...] | None] = None
+    languages: ClassVar[tuple[str, ...] | None] = ("en",)
 
     @property
     def model_id(self) -> str:

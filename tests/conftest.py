@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes import FakeHF, FakeOpenAI
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DAY = SHARED / "data" / "hf-daily-2024-07-22.json"
+REFERENCE = SHARED / "reference" / "daily-papers-2024-07-22.ko.md"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own PAPERDIGEST_HOME and no LLM settings from the environment."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERDIGEST_HOME", str(home))
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PAPERDIGEST_BASE_URL", "PAPERDIGEST_MODEL",
+                "PAPERDIGEST_BACKEND", "PAPERDIGEST_DB", "PAPERDIGEST_HF_URL",
+                "PAPERDIGEST_RAISE_ERRORS", "PAPERDIGEST_LANG", "PAPERDIGEST_SOURCE"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def shared_day() -> list[dict[str, Any]]:
+    if not SHARED_DAY.exists():
+        pytest.skip("../shared/data is not present")
+    return json.loads(SHARED_DAY.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_hf() -> Iterator[FakeHF]:
+    with FakeHF() as server:
+        yield server

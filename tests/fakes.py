@@ -1,0 +1,241 @@
+"""Real loopback HTTP servers standing in for outside APIs in tests and benchmarks.
+
+- :class:`FakeOpenAI` speaks the OpenAI chat-completions shape (``/v1/chat/completions``,
+  ``/v1/models``). Answers come from a queue of scripted replies, then from a default responder.
+- :class:`FakeHF` serves ``/api/daily_papers`` with real pagination (``limit``, ``p``).
+
+Both run a ``ThreadingHTTPServer`` on 127.0.0.1 with an OS-chosen port, count requests and keep
+the request bodies, so tests assert on what really crossed the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+SECTION_KEYS = ("whats_new", "technical_details", "performance_highlights")
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP reply."""
+
+    status: int = 200
+    body: bytes | str | dict[str, Any] | list[Any] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8")
+        return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
+
+
+def chat_reply(content: str, *, finish_reason: str = "stop", model: str = "fake-model") -> Reply:
+    return Reply(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": finish_reason,
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }
+    )
+
+
+def sections_reply(sections: dict[str, str], **kwargs: Any) -> Reply:
+    return chat_reply(json.dumps(sections, ensure_ascii=False), **kwargs)
+
+
+def title_of(request: dict[str, Any]) -> str:
+    """The paper title named in a chat request's user message ('Title:' or '제목:' line)."""
+    for message in request.get("messages", []):
+        if message.get("role") != "user":
+            continue
+        for line in str(message.get("content", "")).splitlines():
+            for prefix in ("제목:", "Title:"):
+                if line.startswith(prefix):
+                    return line[len(prefix) :].strip()
+    return ""
+
+
+def default_sections(request: dict[str, Any]) -> dict[str, str]:
+    title = title_of(request)
+    return {
+        "whats_new": f"이 논문은 {title}을(를) 제안합니다.",
+        "technical_details": f"{title}의 방법은 새로운 구조(architecture)를 사용합니다.",
+        "performance_highlights": "실험에서 기존 방법보다 좋은 성능을 보였습니다.",
+    }
+
+
+class _Server:
+    def __init__(self) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer._dispatch(self, "GET", None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                outer._dispatch(self, "POST", raw)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str, Any]] = []  # (method, path, parsed body or query)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> _Server:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _send(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.delay:
+            time.sleep(reply.delay)
+        data = reply.encoded()
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", reply.headers.get("Content-Type",
+                                                                   "application/json"))
+            handler.send_header("Content-Length", str(len(data)))
+            for key, value in reply.headers.items():
+                if key != "Content-Type":
+                    handler.send_header(key, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str, raw: bytes | None) -> None:
+        raise NotImplementedError
+
+
+class FakeOpenAI(_Server):
+    """An OpenAI-compatible server. ``script`` replies come first, then ``responder``."""
+
+    def __init__(
+        self,
+        responder: Callable[[dict[str, Any]], Reply] | None = None,
+        *,
+        models: tuple[str, ...] = ("fake-model",),
+        latency: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.script: deque[Reply] = deque()
+        self.responder = responder or (lambda req: sections_reply(default_sections(req)))
+        self.models = models
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def chat_requests(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [body for method, path, body in self.requests
+                    if method == "POST" and path.endswith("/chat/completions")]
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str, raw: bytes | None) -> None:
+        path = urlparse(handler.path).path
+        if method == "GET" and path == "/v1/models":
+            self._send(handler, Reply(body={"object": "list", "data": [
+                {"id": m, "object": "model", "owned_by": "test"} for m in self.models]}))
+            return
+        if method != "POST" or path != "/v1/chat/completions":
+            self._send(handler, Reply(404, {"error": {"message": f"no route {path}"}}))
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            self._send(handler, Reply(400, {"error": {"message": "bad json"}}))
+            return
+        with self.lock:
+            self.requests.append((method, path, body))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            reply = self.script.popleft() if self.script else None
+        try:
+            if reply is None:
+                reply = self.responder(body)
+            if self.latency:
+                time.sleep(self.latency)
+            self._send(handler, reply)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def hf_item(paper_id: str, title: str, *, upvotes: int = 0, day: str = "2024-07-22",
+            abstract: str = "An abstract.", authors: tuple[str, ...] = ("A. Author",),
+            **extra: Any) -> dict[str, Any]:
+    paper = {"id": paper_id, "title": title, "summary": abstract, "upvotes": upvotes,
+             "authors": [{"name": a} for a in authors], "publishedAt": day}
+    item = {"paper": paper, "title": title, "publishedAt": day,
+            "thumbnail": f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{paper_id}.png"}
+    item.update(extra)
+    return item
+
+
+class FakeHF(_Server):
+    """``/api/daily_papers?date=&limit=&p=`` over a dict of day -> items, paginated for real.
+
+    ``replies`` maps a date to a scripted Reply instead (error bodies, status codes).
+    """
+
+    def __init__(self, days: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        super().__init__()
+        self.days = days or {}
+        self.replies: dict[str, deque[Reply]] = {}
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str, raw: bytes | None) -> None:
+        parsed = urlparse(handler.path)
+        query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+        with self.lock:
+            self.requests.append((method, parsed.path, query))
+        if parsed.path != "/api/daily_papers":
+            self._send(handler, Reply(404, {"error": "Not Found"}))
+            return
+        day = query.get("date", "")
+        scripted = self.replies.get(day)
+        if scripted:
+            self._send(handler, scripted.popleft())
+            return
+        limit = int(query.get("limit", 50))
+        page = int(query.get("p", 0))
+        items = self.days.get(day, [])
+        self._send(handler, Reply(body=items[page * limit : (page + 1) * limit]))

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import SHARED_DAY
+from fakes import FakeHF, FakeOpenAI, Reply, chat_reply, default_sections, hf_item, sections_reply
+from paperdigest.cli import cli
+from paperdigest.store import Store
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def digest_args(tmp_path: Path, server: FakeOpenAI, *extra: str) -> list[str]:
+    return ["digest", "--source", f"file:{SHARED_DAY}", "--backend", "openai",
+            "--base-url", server.base_url, "--model", "fake-model",
+            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"), *extra]
+
+
+def test_day_through_openai_server_then_rerun_is_free(
+    tmp_path: Path, fake_openai: FakeOpenAI, shared_day: list[dict]
+) -> None:
+    first = run(*digest_args(tmp_path, fake_openai))
+    assert first.exit_code == 0, first.stderr
+    path = Path(first.stdout.strip().splitlines()[-1])
+    assert path == tmp_path / "out" / "2024" / "07" / "22.md"
+    assert "16 listed, 16 summarized now, 0 reused, 0 failed" in first.stderr
+    assert len(fake_openai.chat_requests) == 16
+    body = fake_openai.chat_requests[0]
+    assert body["model"] == "fake-model"
+    assert body["response_format"]["type"] == "json_schema"
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == ["whats_new", "technical_details", "performance_highlights"]
+    assert any("제목:" in m["content"] for m in body["messages"])  # the Korean prompt file
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n### [") == 16
+    assert "- **What's New**: 이 논문은 Internal Consistency and Self-Feedback" in text
+
+    second = run(*digest_args(tmp_path, fake_openai))
+    assert second.exit_code == 0
+    assert "0 summarized now, 16 reused" in second.stderr
+    assert len(fake_openai.chat_requests) == 16  # no request at all on the rerun
+    assert path.read_text(encoding="utf-8") == text
+
+    forced = run(*digest_args(tmp_path, fake_openai, "--force", "--limit", "3"))
+    assert forced.exit_code == 0 and "3 summarized now" in forced.stderr
+    assert len(fake_openai.chat_requests) == 19
+    with Store(tmp_path / "p.db") as store:
+        assert store.count_summaries() == 16  # --force replaced, never duplicated
+        runs = store.runs()
+        assert [r["status"] for r in runs] == ["ok", "ok", "ok"]
+        assert runs[-1]["summarized"] == 16 and runs[1]["reused"] == 16
+
+
+def test_concurrency_is_bounded(tmp_path: Path, shared_day: list[dict]) -> None:
+    with FakeOpenAI(latency=0.2) as server:
+        result = run(*digest_args(tmp_path, server, "--concurrency", "3"))
+        assert result.exit_code == 0
+        assert server.max_in_flight == 3
+
+
+def test_invalid_answers_are_retried_then_only_that_paper_fails(
+    tmp_path: Path, shared_day: list[dict]
+) -> None:
+    def responder(request: dict) -> Reply:
+        sections = default_sections(request)
+        if "LazyLLM" in json.dumps(request, ensure_ascii=False):
+            return chat_reply("Sure! Here is the summary: whats_new ...")  # never JSON
+        if "EVLM" in json.dumps(request, ensure_ascii=False):
+            del sections["performance_highlights"]
+            return sections_reply(sections)
+        return sections_reply(sections)
+
+    with FakeOpenAI(responder) as server:
+        server.script.append(chat_reply("{not json"))  # the very first answer is broken
+        result = run(*digest_args(tmp_path, server, "--concurrency", "1"))
+    assert result.exit_code == 1
+    assert "failed: 2407.14057: no valid answer after 3 tries: the answer is not JSON" in (
+        result.stderr)
+    assert "failed: 2407.14177: no valid answer after 3 tries: the answer lacks " \
+           "performance_highlights" in result.stderr
+    assert "14 summarized now, 0 reused, 2 failed" in result.stderr
+    text = Path(result.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert text.count("\n### [") == 14 and "LazyLLM" not in text
+    # 16 papers, 1 broken first answer retried, 2 papers x 3 tries
+    assert len(server.chat_requests) == 14 + 1 + 2 * 3
+
+
+def test_server_errors_are_retried_with_retry_after(tmp_path: Path, shared_day: list) -> None:
+    with FakeOpenAI() as server:
+        server.script.extend([Reply(500, {"error": {"message": "boom"}}),
+                              Reply(429, {"error": {"message": "slow down"}},
+                                    {"Retry-After": "0.1"})])
+        result = run(*digest_args(tmp_path, server, "--limit", "2", "--concurrency", "1"))
+    assert result.exit_code == 0, result.stderr
+    assert len(server.chat_requests) == 4
+
+
+def test_missing_key_names_the_variable(tmp_path: Path) -> None:
+    result = run("digest", "--source", f"file:{SHARED_DAY}", "--backend", "openai",
+                 "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "OPENAI_API_KEY" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("digest", "--source", f"file:{SHARED_DAY}", "--backend", "openai",
+                 "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+                 "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "cannot reach the LLM server at http://127.0.0.1:9/v1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_model_is_picked_when_the_server_has_exactly_one(
+    tmp_path: Path, fake_openai: FakeOpenAI, shared_day: list
+) -> None:
+    args = digest_args(tmp_path, fake_openai, "--limit", "1")
+    args.remove("--model")
+    args.remove("fake-model")
+    result = run(*args)
+    assert result.exit_code == 0 and "[openai: fake-model]" in result.stderr
+    with FakeOpenAI(models=("a", "b")) as two:
+        args = digest_args(tmp_path, two, "--limit", "1")
+        args.remove("--model")
+        args.remove("fake-model")
+        result = run(*args)
+    assert result.exit_code == 2 and "choose one with --model" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--date", "2024-13-01"], "is not a date"),
+        (["--date", "2999-01-01"], "is in the future"),
+        (["--backend", "gpt"], "unknown backend 'gpt'"),
+        (["--source", "rss"], "unknown source 'rss'"),
+        (["--lang", "xx"], "no prompts for language 'xx'"),
+        (["--source", "file:/nonexistent/x.json"], "saved response not found"),
+        (["--limit", "0"], "--limit"),
+        (["-o", "temprature=1", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1",
+          "--model", "m"], "temprature"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2(tmp_path: Path, args: list[str],
+                                               words: str) -> None:
+    base = ["digest", "--source", f"file:{SHARED_DAY}", "--backend", "extractive",
+            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out")]
+    result = run(*base, *args)
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_malformed_saved_json_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"paper": {"id": "2401.1", "title": "x"}, "title": "x"}, 3]')
+    result = run("digest", "--source", f"file:{bad}", "--date", "2024-01-01", "--backend",
+                 "extractive", "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "item 1 is a int, expected an object" in result.stderr
+
+
+def test_hf_weekend_day_exits_0_with_an_empty_digest(tmp_path: Path, fake_hf: FakeHF,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
+    result = run("digest", "--date", "2024-07-20", "--backend", "extractive",
+                 "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    assert "no papers listed for 2024-07-20" in result.stderr
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path.read_text() == "## Daily Papers (2024-07-20)\n\n"
+
+
+def test_hf_two_pages_end_to_end(tmp_path: Path, fake_hf: FakeHF, fake_openai: FakeOpenAI,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
+    fake_hf.days["2024-07-22"] = [hf_item(f"2407.{i:05d}", f"Paper number {i}", upvotes=i)
+                                  for i in range(55)]
+    result = run("digest", "--date", "2024-07-22", "--backend", "openai",
+                 "--base-url", fake_openai.base_url, "--model", "fake-model",
+                 "--concurrency", "8", "--db", str(tmp_path / "p.db"),
+                 "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    assert "55 listed, 55 summarized now" in result.stderr
+    text = Path(result.stdout.strip().splitlines()[-1]).read_text()
+    assert text.index("Paper number 54") < text.index("Paper number 53")  # vote order
+
+
+def test_extractive_is_deterministic_and_english(tmp_path: Path, shared_day: list) -> None:
+    args = ["digest", "--source", f"file:{SHARED_DAY}", "--backend", "extractive",
+            "--db", str(tmp_path / "p.db"), "--out"]
+    a = run(*args, str(tmp_path / "a"))
+    b = CliRunner(env={"PAPERDIGEST_HOME": str(tmp_path / "other")}).invoke(
+        cli, [*args[:-3], "--db", str(tmp_path / "q.db"), "--out", str(tmp_path / "b")])
+    assert a.exit_code == 0 and b.exit_code == 0
+    ta = Path(a.stdout.strip().splitlines()[-1]).read_text()
+    tb = Path(b.stdout.strip().splitlines()[-1]).read_text()
+    assert ta == tb
+    assert "the extractive backend writes en, not ko" in a.stderr
+    assert "LazyLLM" in ta
+
+
+def test_python_dash_m_runs(tmp_path: Path, shared_day: list) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "paperdigest", "digest", "--source", f"file:{SHARED_DAY}",
+         "--backend", "extractive", "--db", str(tmp_path / "p.db"), "--out",
+         str(tmp_path / "out"), "--limit", "2"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1].endswith("2024/07/22.md")
