@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -53,3 +54,7 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - interactive
         click.echo("interrupted: finished summaries are saved; run again to resume", err=True)
         sys.exit(130)
+    finally:
+        # Everything is written and closed by now. Freezing the heap lets the interpreter skip
+        # collecting thousands of SDK classes at exit (~0.15 s of every run's wall time).
+        gc.freeze()

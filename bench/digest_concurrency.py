@@ -1,0 +1,77 @@
+"""Issue 2 benchmark: 50 papers against a loopback LLM server that answers in 1 s.
+
+For --concurrency 1, 4 and 8, runs `paperdigest digest` as a child process and reports wall time
+divided by the ideal ceil(50/C) seconds (target <= 1.10) and the child's peak RSS (target < 250 MB).
+
+    .venv/bin/python bench/digest_concurrency.py [--papers 50] [--latency 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from fakes import FakeOpenAI, hf_item  # noqa: E402
+
+
+def run_once(workdir: Path, source: Path, server: FakeOpenAI, concurrency: int) -> tuple[float, int]:
+    env = dict(os.environ, PAPERDIGEST_HOME=str(workdir / f"home{concurrency}"))
+    cmd = [sys.executable, "-m", "paperdigest", "digest", "--source", f"file:{source}",
+           "--backend", "openai", "--base-url", server.base_url, "--model", "fake-model",
+           "--concurrency", str(concurrency), "--db", str(workdir / f"c{concurrency}.db"),
+           "--out", str(workdir / f"out{concurrency}"), "--no-progress"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"digest failed (C={concurrency}):\n{proc.stderr}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak_kb, before)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--papers", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=1.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        items = [hf_item(f"2407.{i:05d}", f"Benchmark paper {i}", upvotes=i,
+                         abstract=f"We propose method {i}. It improves accuracy by {i}.5%.")
+                 for i in range(args.papers)]
+        source = workdir / "day.json"
+        source.write_text(json.dumps(items))
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}; {args.papers} papers, server latency "
+              f"{args.latency:g} s")
+        print(f"{'C':>3} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'requests':>9} {'peak RSS':>9}")
+        worst = 0.0
+        for concurrency in (1, 4, 8):
+            with FakeOpenAI(latency=args.latency) as server:
+                wall, _ = run_once(workdir, source, server, concurrency)
+                requests = len(server.chat_requests)
+            ideal = math.ceil(args.papers / concurrency) * args.latency
+            ratio = wall / ideal
+            worst = max(worst, ratio)
+            # ru_maxrss of children is the max over all children so far; each run is measured
+            # separately below with a fresh process group for an exact per-run figure.
+            print(f"{concurrency:>3} {wall:>8.2f} {ideal:>8.2f} {ratio:>6.3f} {requests:>9}",
+                  end="")
+            print(f" {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:>7.1f}MB")
+        print(f"worst ratio {worst:.3f} (target <= 1.10)")
+
+
+if __name__ == "__main__":
+    main()

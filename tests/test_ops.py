@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paperdigest.cli import cli
+from paperdigest.errors import ConfigError
+from paperdigest.models import Paper, Sections
+from paperdigest.ops import classify_day, daily_days, day_range
+from paperdigest.store import Store, SummaryKey
+
+SECTIONS = Sections(whats_new="가", technical_details="나", performance_highlights="다")
+
+
+def test_day_range_refuses_reversed_and_huge() -> None:
+    assert day_range(dt.date(2024, 7, 20), dt.date(2024, 7, 22)) == [
+        dt.date(2024, 7, 20), dt.date(2024, 7, 21), dt.date(2024, 7, 22)]
+    with pytest.raises(ConfigError, match="after --to"):
+        day_range(dt.date(2024, 7, 22), dt.date(2024, 7, 20))
+    with pytest.raises(ConfigError, match="more than 366"):
+        day_range(dt.date(2020, 1, 1), dt.date(2024, 1, 1))
+
+
+def test_daily_days_follow_the_time_zone() -> None:
+    now = dt.datetime(2024, 7, 22, 20, 30, tzinfo=dt.UTC)  # already the 23rd in Seoul
+    assert daily_days(now, "Asia/Seoul") == [dt.date(2024, 7, 22), dt.date(2024, 7, 23)]
+    assert daily_days(now, "America/New_York") == [dt.date(2024, 7, 21), dt.date(2024, 7, 22)]
+    with pytest.raises(ConfigError, match="unknown time zone"):
+        daily_days(now, "Mars/Olympus")
+
+
+def test_classify_day() -> None:
+    monday = dt.date(2024, 7, 22)
+    s = classify_day(monday, fetched=True, paper_ids=["a", "b", "c", "d"],
+                     summary_status={"a": "ok", "b": "flagged"}, failed_ids=["c"])
+    assert (s.summarized, s.flagged, s.failed, s.missing) == (1, 1, 1, 1)
+    assert not s.complete and s.problem == "1 failed"
+    done = classify_day(monday, fetched=True, paper_ids=["a"], summary_status={"a": "flagged"},
+                        failed_ids=[])
+    assert done.complete
+    empty_weekday = classify_day(monday, fetched=True, paper_ids=[], summary_status={},
+                                 failed_ids=[])
+    assert not empty_weekday.complete and "weekday" in empty_weekday.problem
+    saturday = classify_day(dt.date(2024, 7, 20), fetched=True, paper_ids=[],
+                            summary_status={}, failed_ids=[])
+    assert saturday.complete
+    assert not classify_day(monday, fetched=False, paper_ids=[], summary_status={},
+                            failed_ids=[]).complete
+
+
+def make_db(path: Path) -> None:
+    with Store(path) as store:
+        friday, saturday, monday = dt.date(2024, 7, 19), dt.date(2024, 7, 20), dt.date(2024, 7, 22)
+        store.save_listing(friday, [Paper(id="p1", title="One", upvotes=2)], "t")
+        store.save_summary(SummaryKey("p1", "ko", "b", "m", "v", "h"), SECTIONS, "in")
+        store.save_listing(saturday, [], "t")
+        store.save_listing(monday, [Paper(id="p2", title="Two"), Paper(id="p3", title="Three")],
+                           "t")
+        store.save_summary(SummaryKey("p2", "ko", "b", "m", "v", "h"), SECTIONS, "in")
+        run = store.start_run("digest", day=monday.isoformat(), lang="ko")
+        store.finish_run(run, listed=2, summarized=1, reused=0, failed=1,
+                         errors=[{"paper_id": "p3", "error": "boom"}], status="partial")
+
+
+def test_status_command(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    make_db(db)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["status", "--db", str(db), "--from", "2024-07-19", "--to",
+                             "2024-07-20"])
+    assert ok.exit_code == 0, ok.output
+    assert "2024-07-20  listed   0" in ok.stdout and "ok (no papers: weekend)" in ok.stdout
+
+    bad = runner.invoke(cli, ["status", "--db", str(db), "--from", "2024-07-19", "--to",
+                              "2024-07-22", "--json"])
+    assert bad.exit_code == 1
+    rows = [json.loads(line) for line in bad.stdout.splitlines()]
+    assert [r["day"] for r in rows] == ["2024-07-19", "2024-07-20", "2024-07-21", "2024-07-22"]
+    assert rows[2]["problem"] == "never fetched"
+    assert (rows[3]["summarized"], rows[3]["failed"], rows[3]["missing"]) == (1, 1, 0)
+    assert "2 of 4 day(s) incomplete" in bad.stderr
+
+    reversed_ = runner.invoke(cli, ["status", "--db", str(db), "--from", "2024-07-22",
+                                    "--to", "2024-07-19"])
+    assert reversed_.exit_code == 2 and "swap them" in reversed_.stderr
+    missing = runner.invoke(cli, ["status", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "database not found" in missing.stderr
