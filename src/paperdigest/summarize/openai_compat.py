@@ -126,14 +126,21 @@ class OpenAICompatible(Summarizer):
             raise BackendError(f"rate limited by {self.base_url}: {_detail(exc)}") from None
         except openai.APIStatusError as exc:
             raise BackendError(f"the LLM server answered HTTP {exc.status_code}") from None
-        except openai.APIError as exc:  # e.g. a body that is not JSON
+        except openai.APIError as exc:
             raise InvalidAnswer(f"unreadable answer from the server: {exc}") from None
-        if not response.choices:
-            raise InvalidAnswer("the server returned no choices")
-        choice = response.choices[0]
-        if choice.finish_reason == "length":
+        except ValueError as exc:  # the SDK raises JSONDecodeError for a body that is not JSON
+            raise InvalidAnswer(f"the server's answer is not JSON: {exc}") from None
+        choices = getattr(response, "choices", None)
+        if not isinstance(choices, list) or not choices:
+            raise InvalidAnswer("the server's answer has no choices")
+        choice = choices[0]
+        message = getattr(choice, "message", None)
+        content = getattr(message, "content", None)
+        if getattr(choice, "finish_reason", None) == "length":
             raise InvalidAnswer("the answer was cut off (max_tokens reached)")
-        return parse_sections(choice.message.content)
+        if not isinstance(content, str):
+            raise InvalidAnswer("the server's answer has no message content")
+        return parse_sections(content)
 
     def _create(self, messages: list[dict[str, str]]) -> Any:
         return self.client.chat.completions.create(
