@@ -219,3 +219,14 @@ def test_python_dash_m_runs(tmp_path: Path, shared_day: list) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1].endswith("2024/07/22.md")
+
+
+def test_garbage_bodies_are_retried_as_invalid_answers(tmp_path: Path, shared_day: list) -> None:
+    with FakeOpenAI() as server:
+        server.script.extend([Reply(200, b"this is not json {"), Reply(200, {"choices": "weird"}),
+                              Reply(200, {"choices": [{"index": 0, "message": {"role": "x"}}]})])
+        result = run(*digest_args(tmp_path, server, "--limit", "1"))
+    assert result.exit_code == 1
+    assert "failed: 2407.14507: no valid answer after 3 tries: the server's answer has no " \
+           "message content" in result.stderr
+    assert len(server.chat_requests) == 3
