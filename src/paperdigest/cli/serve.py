@@ -1,0 +1,65 @@
+"""``paperdigest serve``: the pages, the JSON API and search, read-only, on uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import click
+
+from ..config import default_db_path
+from ..store import Store
+from ..store.search import has_index
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), help="SQLite file (default: user data dir)."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
+)
+@click.option("--lang", default="ko", show_default=True, help="Language of the home page.")
+@click.option("--access-log/--no-access-log", default=False, help="Log every request.")
+def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool) -> None:
+    """Serve the digest read-only: pages, /api/..., search, and the API docs at /docs."""
+    import uvicorn
+
+    from ..web.app import create_app
+
+    path = Path(db_path) if db_path else default_db_path()
+    with Store(path, readonly=True) as store:
+        if not has_index(store):
+            click.echo(
+                f"warning: {path} has no search index yet, so /api/search answers 503; open it "
+                "once for writing (e.g. `paperdigest site --db ...`) to add it",
+                err=True,
+            )
+    if not _is_loopback(host):
+        click.echo(f"note: listening on {host}, reachable from other machines", err=True)
+    app = create_app(path, default_lang=lang)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {path} at http://{shown}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=access_log,
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)

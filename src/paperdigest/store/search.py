@@ -1,0 +1,227 @@
+"""Full-text search over papers and their summaries (SQLite FTS5, BM25 ranking).
+
+The index is built and kept in sync by the ``m005_search`` migration's triggers; this module only
+reads it. User input never reaches FTS5's query syntax: every word becomes a quoted string (so
+``"``, ``*``, ``NEAR``, ``OR``, ``-`` or ``:`` are just text), words are ANDed, a word of two or
+more characters also matches as a prefix (``LLM`` finds ``LLMs``, ``모델`` finds ``모델의``), and
+text in double quotes is matched as a phrase.
+
+Snippets come back as HTML: the text is escaped and the matched words are wrapped in ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import InputError, StoreError
+from . import Store
+
+MAX_QUERY_CHARS = 256
+MAX_TERMS = 16
+MAX_LIMIT = 100
+
+# FTS5 columns: 0 title, 1 authors, 2 abstract, 3 summaries. BM25 weights per column.
+_WEIGHTS = (10.0, 4.0, 1.0, 2.0)
+_RANK = "bm25(search_fts, {})".format(", ".join(f"{w:g}" for w in _WEIGHTS))
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks: replaced by <mark> after escaping
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w")
+_WORD_CHARS = re.compile(r"\w+")
+
+
+class SearchQueryError(InputError):
+    """The query cannot be searched (empty, too long, no words). The API answers 400."""
+
+
+class SearchUnavailable(StoreError):
+    """The database has no search index (opened read-only before the search migration)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} has no search index yet: open it once for writing (e.g. run "
+            "`paperdigest digest` or `paperdigest site` with this --db) to add it"
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    paper_id: str
+    title: str
+    authors: tuple[str, ...]
+    upvotes: int
+    days: tuple[str, ...]  # list dates the paper appeared on, newest first
+    score: float  # BM25 (lower is better, as SQLite reports it)
+    title_html: str  # escaped title, matches in <mark>
+    snippet_html: str  # escaped excerpt, matches in <mark>
+    snippet: str  # the same excerpt as plain text
+    snippet_column: str  # which field the excerpt is from
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    match: str  # the FTS5 expression actually run
+    total: int
+    limit: int
+    offset: int
+    hits: tuple[SearchHit, ...]
+
+
+def parse_terms(query: str) -> list[tuple[str, bool]]:
+    """``(text, is_phrase)`` for each searchable term of the user's query, in order."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchQueryError(
+            f"query is too long ({len(query)} characters; at most {MAX_QUERY_CHARS})"
+        )
+    terms: list[tuple[str, bool]] = []
+    for match in _TERM.finditer(query):
+        phrase, word = match.group(1), match.group(2)
+        text = phrase if phrase is not None else word
+        if not text or not _WORD.search(text):
+            continue  # only punctuation: nothing the tokenizer would keep
+        terms.append((" ".join(text.split()), phrase is not None))
+    if not terms:
+        raise SearchQueryError("query has no words to search for")
+    if len(terms) > MAX_TERMS:
+        raise SearchQueryError(f"query has {len(terms)} terms; at most {MAX_TERMS}")
+    return terms
+
+
+def match_expression(query: str) -> str:
+    """The FTS5 MATCH expression for a user query: quoted terms, ANDed, prefixes for words."""
+    parts: list[str] = []
+    for text, is_phrase in parse_terms(query):
+        quoted = '"' + text.replace('"', '""') + '"'
+        tokens = _WORD_CHARS.findall(text)
+        if not is_phrase and len(tokens) == 1 and len(tokens[0]) >= 2:
+            quoted += "*"
+        parts.append(quoted)
+    return " AND ".join(parts)
+
+
+def has_index(store: Store) -> bool:
+    row = store.db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
+    ).fetchone()
+    return row is not None
+
+
+def _marked_html(text: str) -> str:
+    escaped = html.escape(" ".join(text.split()), quote=False)
+    if escaped.count(_OPEN) != escaped.count(_CLOSE):
+        return escaped.replace(_OPEN, "").replace(_CLOSE, "")
+    return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
+    """Papers matching ``query``, best first. Raises SearchQueryError for a bad query."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchQueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0 or offset > 10_000:
+        raise SearchQueryError("offset must be between 0 and 10000")
+    expression = match_expression(query)
+    if not has_index(store):
+        raise SearchUnavailable(str(store.path))
+    db = store.db
+    try:
+        total = int(
+            db.execute(
+                "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (expression,)
+            ).fetchone()[0]
+        )
+        ranked = db.execute(
+            f"SELECT rowid, {_RANK} AS score FROM search_fts WHERE search_fts MATCH ? "
+            "ORDER BY score LIMIT ? OFFSET ?",
+            (expression, limit, offset),
+        ).fetchall()
+        hits = _hits(db, expression, [(int(r[0]), float(r[1])) for r in ranked])
+    except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
+        raise SearchQueryError(f"cannot search for {query!r}: {exc}") from None
+    return SearchResults(query, expression, total, limit, offset, tuple(hits))
+
+
+_SNIPPET_COLUMNS = ((3, "summaries"), (2, "abstract"), (1, "authors"))
+
+
+def _hits(
+    db: sqlite3.Connection, expression: str, ranked: Sequence[tuple[int, float]]
+) -> list[SearchHit]:
+    """Snippets and paper details for the ranked rows only (not for every match)."""
+    if not ranked:
+        return []
+    docs = [doc for doc, _ in ranked]
+    marks = ", ".join("?" * len(docs))
+    snippet_sql = ", ".join(
+        f"snippet(search_fts, {col}, '{_OPEN}', '{_CLOSE}', '…', 24)" for col, _ in _SNIPPET_COLUMNS
+    )
+    rows = db.execute(
+        f"SELECT search_fts.rowid, d.paper_id, highlight(search_fts, 0, '{_OPEN}', '{_CLOSE}'), "
+        f"{snippet_sql}, p.title, p.authors, "
+        "(SELECT group_concat(day, ',') FROM (SELECT day FROM day_papers WHERE paper_id = p.id "
+        "ORDER BY day DESC)), "
+        "coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0) "
+        "FROM search_fts JOIN search_docs d ON d.doc = search_fts.rowid "
+        "JOIN papers p ON p.id = d.paper_id "
+        f"WHERE search_fts MATCH ? AND search_fts.rowid IN ({marks})",
+        (expression, *docs),
+    ).fetchall()
+    by_doc = {int(row[0]): row for row in rows}
+    hits: list[SearchHit] = []
+    for doc, score in ranked:
+        row = by_doc.get(doc)
+        if row is None:
+            continue
+        snippets = [row[3 + i] or "" for i in range(len(_SNIPPET_COLUMNS))]
+        chosen = next((i for i, s in enumerate(snippets) if _OPEN in s), 0)
+        n = len(_SNIPPET_COLUMNS)
+        hits.append(
+            SearchHit(
+                paper_id=row[1],
+                title=row[3 + n],
+                authors=tuple(json.loads(row[4 + n] or "[]")),
+                upvotes=int(row[6 + n] or 0),
+                days=tuple(d for d in (row[5 + n] or "").split(",") if d),
+                score=score,
+                title_html=_marked_html(row[2] or row[3 + n]),
+                snippet_html=_marked_html(snippets[chosen]),
+                snippet=" ".join(snippets[chosen].replace(_OPEN, "").replace(_CLOSE, "").split()),
+                snippet_column=_SNIPPET_COLUMNS[chosen][1],
+            )
+        )
+    return hits
+
+
+def rebuild_index(store: Store) -> int:
+    """Re-create every row of the index from the tables (after a manual edit). Returns rows."""
+    from .migrations import _SEARCH_AUTHORS, _SEARCH_SUMMARIES
+
+    with store.transaction() as db:
+        db.execute("DELETE FROM search_fts")
+        db.execute("INSERT OR IGNORE INTO search_docs (paper_id) SELECT id FROM papers")
+        db.execute("DELETE FROM search_docs WHERE paper_id NOT IN (SELECT id FROM papers)")
+        db.execute(
+            "INSERT INTO search_fts (rowid, title, authors, abstract, summaries) "
+            f"SELECT d.doc, p.title, {_SEARCH_AUTHORS.format(p='p')}, p.abstract, "
+            f"{_SEARCH_SUMMARIES.format(p='p')} FROM papers p JOIN search_docs d "
+            "ON d.paper_id = p.id"
+        )
+        return int(db.execute("SELECT count(*) FROM search_fts").fetchone()[0])
+
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "SearchHit",
+    "SearchQueryError",
+    "SearchResults",
+    "SearchUnavailable",
+    "has_index",
+    "match_expression",
+    "parse_terms",
+    "rebuild_index",
+    "search",
+]

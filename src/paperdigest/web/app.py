@@ -1,0 +1,396 @@
+"""A read-only web server over the database: the static site's pages, a JSON API and search.
+
+Every request thread gets its own read-only SQLite connection (``Store(path, readonly=True)``),
+so the server never writes and never blocks a running ``digest``. Pages are rendered on request
+from the same templates as ``paperdigest site``; the search page asks ``/api/search`` (FTS5)
+instead of loading the offline index. The OpenAPI docs at ``/docs`` and ``/redoc`` load their
+scripts from this server (``fastapi-offline``), not from a CDN.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import AppError, StoreError
+from ..models import SECTION_KEYS
+from ..render.atom import digest_feed, papers_feed
+from ..render.html import STATIC_FILES, Pages, neighbours, static_file, ui_strings
+from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_day, safe_url
+from ..store import Store
+from ..store.search import MAX_LIMIT, SearchQueryError, SearchUnavailable, search
+
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+_LANGS_TTL = 30.0  # seconds to cache the list of languages
+_FEED_DAYS = 30
+CSP = (
+    "default-src 'none'; img-src https: http: data:; media-src https: http:; "
+    "style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class ApiError(Exception):
+    """An API answer other than 200: status and a message for the ``detail`` field."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Stores:
+    """One read-only Store per thread, opened on first use, all closed at shutdown."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[Store] = []
+
+    def get(self) -> Store:
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.path, readonly=True)
+            self._local.store = store
+            with self._lock:
+                self._all.append(store)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            for store in self._all:
+                with contextlib.suppress(Exception):  # best effort at shutdown
+                    store.close()
+            self._all.clear()
+
+
+def parse_date(value: str) -> dt.date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"not a date: {value[:40]!r} (use YYYY-MM-DD)") from None
+
+
+def create_app(db_path: str | Path, *, default_lang: str = DEFAULT_LANG) -> FastAPI:
+    path = Path(db_path)
+    Store(path, readonly=True).close()  # fail now, with a clear message, if it cannot be read
+    stores = Stores(path)
+    langs_cache: dict[str, Any] = {"at": 0.0, "langs": [default_lang]}
+    langs_lock = threading.Lock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        stores.close()
+
+    app = FastAPIOffline(
+        title="paperdigest",
+        version=__version__,
+        description="Daily Papers digests: days, papers, summaries and full-text search. "
+        "Read-only.",
+        lifespan=lifespan,
+    )
+
+    def langs() -> list[str]:
+        with langs_lock:
+            if time.monotonic() - langs_cache["at"] > _LANGS_TTL:
+                found = [
+                    r[0]
+                    for r in stores.get().db.execute("SELECT DISTINCT lang FROM summaries")
+                    if isinstance(r[0], str) and _LANG.match(r[0])
+                ]
+                others = sorted(lang for lang in found if lang != default_lang)
+                langs_cache["langs"] = [default_lang, *others]
+                langs_cache["at"] = time.monotonic()
+            return list(langs_cache["langs"])
+
+    def check_lang(lang: str) -> str:
+        if lang not in langs():
+            raise StarletteHTTPException(404, f"no pages in language {lang[:20]!r}")
+        return lang
+
+    def pages() -> Pages:
+        return Pages(search_api="/api/search", langs=langs())
+
+    def html(text: str, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(text, status_code=status)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path"))
+            problems.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg"))
+        return JSONResponse({"detail": "; ".join(str(p) for p in problems)}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or exc.status_code != 404:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        parts = request.url.path.strip("/").split("/")
+        lang = parts[0] if parts and parts[0] in langs() else default_lang
+        message = exc.detail if exc.detail != "Not Found" else ui_strings(lang)["not_found"]
+        return html(pages().not_found(str(message), lang=lang), 404)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        status = 503 if isinstance(exc, StoreError) else 400
+        return JSONResponse({"detail": exc.message}, status_code=status)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        is_docs = request.url.path in ("/docs", "/redoc")
+        if response.headers.get("content-type", "").startswith("text/html") and not is_docs:
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    # -- API ---------------------------------------------------------------------------------
+
+    @app.get("/api/days", tags=["api"], summary="Every day in the database, newest first")
+    def api_days() -> dict[str, Any]:
+        days = stores.get().days()
+        return {
+            "count": len(days),
+            "days": [
+                {
+                    "date": d.day.isoformat(),
+                    "count": d.n_papers,
+                    "source": d.source,
+                    "fetched_at": d.fetched_at,
+                    "url": f"/api/days/{d.day.isoformat()}",
+                }
+                for d in days
+            ],
+        }
+
+    @app.get(
+        "/api/days/{date}",
+        tags=["api"],
+        summary="One day's papers in vote order, each with its latest summary",
+        responses={400: {"description": "Not a date"}, 404: {"description": "No such day"}},
+    )
+    def api_day(
+        date: str, lang: Annotated[str, Query(max_length=16)] = default_lang
+    ) -> dict[str, Any]:
+        day = parse_date(date)
+        store = stores.get()
+        if store.day_info(day) is None:
+            raise ApiError(404, f"no list for {day.isoformat()} in the database")
+        return day_dict(load_day(store, day, lang))
+
+    @app.get(
+        "/api/papers/{paper_id:path}",
+        tags=["api"],
+        summary="One paper: details, the days it was listed, its latest summary per language",
+        responses={404: {"description": "No such paper"}},
+    )
+    def api_paper(paper_id: str) -> dict[str, Any]:
+        store = stores.get()
+        paper = store.paper(paper_id) if len(paper_id) <= 64 else None
+        if paper is None:
+            raise ApiError(404, f"no paper {paper_id[:64]!r} in the database")
+        days = store.db.execute(
+            "SELECT day, upvotes, position FROM day_papers WHERE paper_id = ? ORDER BY day DESC",
+            (paper.id,),
+        ).fetchall()
+        summaries: dict[str, Any] = {}
+        for lang in langs():
+            summary = store.latest_summary(paper.id, lang)
+            if summary is not None:
+                summaries[lang] = {
+                    "sections": {k: getattr(summary.sections, k) for k in SECTION_KEYS},
+                    "backend": summary.backend,
+                    "model": summary.model,
+                    "prompt_version": summary.prompt_version,
+                    "created_at": summary.created_at,
+                }
+        return {
+            "id": paper.id,
+            "title": paper.title,
+            "authors": list(paper.authors),
+            "abstract": paper.abstract,
+            "upvotes": paper.upvotes,
+            "published_at": paper.published_at,
+            "arxiv_url": arxiv_url(paper.id),
+            "hf_url": hf_url(paper.id),
+            "media_url": safe_url(paper.media_url),
+            "github_url": safe_url(paper.github_url),
+            "project_url": safe_url(paper.project_url),
+            "days": [{"date": r[0], "upvotes": r[1], "position": r[2]} for r in days],
+            "summaries": summaries,
+        }
+
+    @app.get(
+        "/api/search",
+        tags=["api"],
+        summary="Full-text search (FTS5, BM25) over titles, authors, abstracts and summaries",
+        description="Words are ANDed and matched as prefixes; text in double quotes is a "
+        "phrase. Operators and special characters are searched as text. `snippet_html` is "
+        "escaped HTML whose only tags are `<mark>` around the matches.",
+        responses={400: {"description": "Empty, oversized or unsearchable query"}},
+    )
+    def api_search(
+        q: Annotated[str | None, Query(description="Words to find")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+        offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    ) -> dict[str, Any]:
+        if q is None:
+            raise ApiError(400, "missing query: pass ?q=words")
+        try:
+            results = search(stores.get(), q, limit=limit, offset=offset)
+        except SearchQueryError as exc:
+            raise ApiError(400, exc.message) from None
+        except SearchUnavailable as exc:
+            raise ApiError(503, exc.message) from None
+        return {
+            "query": results.query,
+            "total": results.total,
+            "limit": results.limit,
+            "offset": results.offset,
+            "hits": [
+                {
+                    "id": h.paper_id,
+                    "title": h.title,
+                    "authors": list(h.authors),
+                    "upvotes": h.upvotes,
+                    "days": list(h.days),
+                    "score": round(h.score, 4),
+                    "title_html": h.title_html,
+                    "snippet_html": h.snippet_html,
+                    "snippet": h.snippet,
+                    "snippet_field": h.snippet_column,
+                    "arxiv_url": arxiv_url(h.paper_id),
+                    "hf_url": hf_url(h.paper_id),
+                    "api_url": f"/api/papers/{h.paper_id}",
+                }
+                for h in results.hits
+            ],
+        }
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def latest_page(lang: str, depth: int) -> HTMLResponse:
+        store = stores.get()
+        days = store.days()
+        latest = load_day(store, days[0].day, lang) if days else None
+        older = days[1].day.isoformat() if len(days) > 1 else None
+        return html(pages().day(latest, lang=lang, depth=depth, page="index", older=older))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        stores.get().db.execute("SELECT 1").fetchone()
+        return PlainTextResponse("ok\n")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> HTMLResponse:
+        return latest_page(default_lang, 0)
+
+    @app.get("/index.html", include_in_schema=False)
+    def home_file() -> HTMLResponse:
+        return latest_page(default_lang, 0)
+
+    @app.get("/assets/{name}", include_in_schema=False)
+    def asset(name: str) -> Response:
+        if name not in STATIC_FILES:
+            raise StarletteHTTPException(404)
+        media = "text/css" if name.endswith(".css") else "text/javascript"
+        return Response(
+            static_file(name),
+            media_type=f"{media}; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get("/{lang}", include_in_schema=False)
+    def lang_root(lang: str) -> RedirectResponse:
+        check_lang(lang)
+        return RedirectResponse(f"/{lang}/", status_code=308)
+
+    @app.get("/{lang}/", include_in_schema=False)
+    def lang_home(lang: str) -> HTMLResponse:
+        return latest_page(check_lang(lang), 1)
+
+    @app.get("/{lang}/index.html", include_in_schema=False)
+    def lang_index(lang: str) -> HTMLResponse:
+        return latest_page(check_lang(lang), 1)
+
+    @app.get("/{lang}/archive.html", include_in_schema=False)
+    def archive(lang: str) -> HTMLResponse:
+        check_lang(lang)
+        return html(pages().archive(stores.get().days(), lang=lang))
+
+    @app.get("/{lang}/search.html", include_in_schema=False)
+    def search_page(lang: str) -> HTMLResponse:
+        return html(pages().search(lang=check_lang(lang)))
+
+    @app.get("/{lang}/days/{name}", include_in_schema=False)
+    def day_page(lang: str, name: str) -> Response:
+        check_lang(lang)
+        stem, dot, ext = name.rpartition(".")
+        if not dot or ext not in ("html", "json"):
+            raise StarletteHTTPException(404)
+        try:
+            day = parse_date(stem)
+        except ApiError:
+            raise StarletteHTTPException(404, f"not a date: {stem[:40]!r}") from None
+        store = stores.get()
+        days = store.days()
+        if store.day_info(day) is None:
+            raise StarletteHTTPException(404, f"no digest for {day.isoformat()}")
+        loaded = load_day(store, day, lang)
+        if ext == "json":
+            return Response(
+                json.dumps(day_dict(loaded), ensure_ascii=False, indent=1),
+                media_type="application/json",
+            )
+        newer, older = neighbours(days, day)
+        return html(pages().day(loaded, lang=lang, depth=2, newer=newer, older=older))
+
+    @app.get("/{lang}/atom/{name}", include_in_schema=False)
+    def feed(lang: str, name: str, request: Request) -> Response:
+        check_lang(lang)
+        if name not in ("papers.xml", "digest.xml"):
+            raise StarletteHTTPException(404)
+        store = stores.get()
+        loaded = [load_day(store, d.day, lang) for d in store.days()[:_FEED_DAYS]]
+        base = str(request.base_url)
+        render = papers_feed if name == "papers.xml" else digest_feed
+        body = render(loaded, lang=lang, base_url=base, pages=pages())
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    return app
+
+
+__all__ = ["ApiError", "Stores", "create_app", "parse_date"]
