@@ -30,7 +30,7 @@ def run_once(workdir: Path, source: Path, server: FakeOpenAI, concurrency: int) 
     cmd = [sys.executable, "-m", "paperdigest", "digest", "--source", f"file:{source}",
            "--backend", "openai", "--base-url", server.base_url, "--model", "fake-model",
            "--concurrency", str(concurrency), "--db", str(workdir / f"c{concurrency}.db"),
-           "--out", str(workdir / f"out{concurrency}"), "--no-progress"]
+           "--out", str(workdir / f"out{concurrency}"), "--no-progress", "--repairs", "0"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -19,6 +19,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own PAPERDIGEST_HOME and no LLM settings from the environment."""
     home = tmp_path / "home"
     monkeypatch.setenv("PAPERDIGEST_HOME", str(home))
+    # No test reaches arxiv.org: digest's full text is off unless a test turns it on and points
+    # PAPERDIGEST_ARXIV_URL at a loopback server (tests/fulltext_fixtures.py: FakeArxiv).
+    monkeypatch.setenv("PAPERDIGEST_FULLTEXT", "0")
+    monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", "http://127.0.0.1:9")
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PAPERDIGEST_BASE_URL", "PAPERDIGEST_MODEL",
                 "PAPERDIGEST_BACKEND", "PAPERDIGEST_DB", "PAPERDIGEST_HF_URL",
                 "PAPERDIGEST_RAISE_ERRORS", "PAPERDIGEST_LANG", "PAPERDIGEST_SOURCE"):

@@ -21,7 +21,8 @@ def run(*args: str) -> Result:
 def digest_args(tmp_path: Path, server: FakeOpenAI, *extra: str) -> list[str]:
     return ["digest", "--source", f"file:{SHARED_DAY}", "--backend", "openai",
             "--base-url", server.base_url, "--model", "fake-model",
-            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"), *extra]
+            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"), "--repairs", "0",
+            *extra]
 
 
 def test_day_through_openai_server_then_rerun_is_free(

@@ -1,15 +1,20 @@
 """One HTTP policy for every outside call: timeout, user agent, bounded retries with backoff.
 
 Sources build their client with :func:`make_client` and call :func:`request`; tests inject an
-``httpx`` transport or point the base URL at a loopback server.
+``httpx`` transport or point the base URL at a loopback server. Hosts that ask for spacing between
+requests (arXiv: one every 3 s, one connection) get a :class:`RateLimiter` passed to
+:func:`request`, which also backs the limiter off on retries; ``max_bytes`` streams the body and
+stops at a size cap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +35,7 @@ class HttpPolicy:
     backoff_max: float = 60.0
     retry_after_max: float = 300.0  # never sleep longer than this on one Retry-After
     jitter: float = 0.25  # +/- share of the delay
+    connect_timeout: float | None = None  # seconds to connect; None: ``timeout``
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before try ``attempt + 1`` (``attempt`` counts from 1)."""
@@ -37,6 +43,58 @@ class HttpPolicy:
             return min(retry_after, self.retry_after_max)
         base = min(self.backoff_base * (2 ** (attempt - 1)), self.backoff_max)
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
+
+
+class TooLarge(FetchError):
+    """The body is bigger than the caller's cap; the download was stopped, not retried."""
+
+
+class RateLimiter:
+    """At most one request per ``interval`` seconds (start to start), one request at a time.
+
+    Thread-safe: :meth:`slot` is held for the whole request, so threads sharing a limiter use the
+    host one at a time, each start at least ``interval`` after the previous one. :meth:`defer`
+    pushes the next start back (a ``Retry-After`` or a backoff seen by any thread). ``waited``
+    adds up the seconds spent sleeping for spacing, for reports and benchmarks.
+    """
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if interval < 0:
+            raise ValueError("interval must be >= 0")
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._busy = threading.Lock()  # held while a request is in flight
+        self._state = threading.Lock()  # guards _next_at and the counters
+        self._next_at = float("-inf")
+        self.waited = 0.0
+        self.requests = 0
+
+    def defer(self, seconds: float) -> None:
+        """Start no request before ``seconds`` from now."""
+        with self._state:
+            self._next_at = max(self._next_at, self._clock() + max(0.0, seconds))
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._busy:
+            while True:
+                with self._state:
+                    now = self._clock()
+                    wait = self._next_at - now
+                    if wait <= 0:
+                        self._next_at = now + self.interval
+                        self.requests += 1
+                        break
+                    self.waited += wait
+                self._sleep(wait)  # defer() may move _next_at meanwhile: check again
+            yield
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -68,7 +126,7 @@ def make_client(
     all_headers = {"User-Agent": USER_AGENT}
     all_headers.update(headers or {})
     return httpx.Client(
-        timeout=httpx.Timeout(policy.timeout),
+        timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout or policy.timeout),
         headers=all_headers,
         transport=transport,
         follow_redirects=True,
@@ -84,33 +142,102 @@ def request(
     params: Mapping[str, Any] | None = None,
     what: str = "request",
     sleep: Callable[[float], None] = time.sleep,
+    limiter: RateLimiter | None = None,
+    max_bytes: int | None = None,
+    json: Any = None,
+    url_label: str | None = None,
 ) -> httpx.Response:
     """Send with retries on connection errors, timeouts and retryable statuses.
 
     Returns the final response for any non-retryable status (the caller checks it); raises
-    :class:`FetchError` with a readable message when every try failed.
+    :class:`FetchError` with a readable message when every try failed. With ``limiter``, every
+    try waits for its slot and each retry delay also holds the limiter back for everyone. With
+    ``max_bytes``, the body is streamed and a larger one raises :class:`TooLarge` at once.
+    ``json`` is sent as the body (a POST to a webhook); ``url_label`` stands for the URL in every
+    message when the URL itself is a secret (webhooks).
     """
     policy = policy or HttpPolicy()
+    shown = url_label or url
     last: str = "no attempt made"
     for attempt in range(1, policy.attempts + 1):
         retry_after: float | None = None
         try:
-            response = client.request(method, url, params=params)
+            with limiter.slot() if limiter is not None else contextlib.nullcontext():
+                response = _send(client, method, url, params, max_bytes, what, json)
         except httpx.TimeoutException:
             last = f"timed out after {policy.timeout:g}s"
+        except _CutShort as exc:
+            last = str(exc)
         except httpx.TransportError as exc:
-            last = f"could not connect ({exc.__class__.__name__}: {exc})"
+            last = f"could not connect ({exc.__class__.__name__}: {str(exc).replace(url, shown)})"
         else:
             if response.status_code not in RETRY_STATUSES:
                 return response
             last = f"HTTP {response.status_code}"
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > policy.retry_after_max:
+                if limiter is not None:
+                    limiter.defer(retry_after)
                 raise FetchError(
-                    f"{what} failed: {url} asked to retry after {retry_after:.0f}s "
+                    f"{what} failed: {shown} asked to retry after {retry_after:.0f}s "
                     f"(more than the {policy.retry_after_max:.0f}s limit); try again later",
-                    url=url,
+                    url=shown,
                 )
         if attempt < policy.attempts:
-            sleep(policy.delay(attempt, retry_after))
-    raise FetchError(f"{what} failed after {policy.attempts} tries: {url}: {last}", url=url)
+            delay = policy.delay(attempt, retry_after)
+            if limiter is not None:
+                limiter.defer(delay)
+            sleep(delay)
+    raise FetchError(f"{what} failed after {policy.attempts} tries: {shown}: {last}", url=shown)
+
+
+class _CutShort(Exception):
+    """The connection broke while the body was being read (retried like a transport error)."""
+
+
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _send(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    params: Mapping[str, Any] | None,
+    max_bytes: int | None,
+    what: str,
+    json: Any = None,
+) -> httpx.Response:
+    if max_bytes is None:
+        return client.request(method, url, params=params, json=json)
+    req = client.build_request(method, url, params=params, json=json)
+    response = client.send(req, stream=True)
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes and response.is_success:
+            raise TooLarge(
+                f"{what}: {url} is {int(declared):,} bytes, over the {max_bytes:,}-byte limit",
+                url=url,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(
+                        f"{what}: {url} is over the {max_bytes:,}-byte limit (stopped reading)",
+                        url=url,
+                    )
+                chunks.append(chunk)
+        except httpx.TimeoutException:
+            raise
+        except httpx.TransportError as exc:
+            raise _CutShort(
+                f"download cut short after {size:,} bytes ({exc.__class__.__name__}: {exc})"
+            ) from None
+    finally:
+        response.close()
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+    return httpx.Response(
+        response.status_code, headers=headers, content=b"".join(chunks), request=response.request
+    )

@@ -4,6 +4,12 @@ Planning is pure (papers + stored summaries in, intents out); the runner does th
 list, save it, summarize what is missing with bounded concurrency, save each summary as soon as it
 arrives (so an interrupted run loses at most the papers in flight), and write the digest
 atomically.
+
+Self-feedback: every new summary is checked against the exact text its model was given
+(:mod:`paperdigest.checks`). One that fails is asked for again with the failed checks' messages in
+the prompt, at most ``repairs`` times; the best attempt is kept with its check results, and is
+stored as 'flagged' when problems remain. A rerun reuses flagged summaries as they are unless
+``repair_flagged`` asks to try them again.
 """
 
 from __future__ import annotations
@@ -11,16 +17,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from .checks import Problem, check_names, run_checks
 from .errors import AppError, BackendError, ConfigError, InvalidAnswer
 from .fsutil import write_atomic
 from .models import Paper, Sections, Summary
 from .render.markdown import digest_path, render_day
 from .sources import Source
 from .store import Store, SummaryKey
+from .store.checks import load_checks, save_checks
 from .summarize.base import Summarizer, SummaryRequest
 from .summarize.prompts import PromptSet, abstract_input, input_hash
 
@@ -38,6 +46,8 @@ class Summarize:
     paper: Paper
     key: SummaryKey
     input_text: str
+    problems: tuple[str, ...] = ()  # feedback for the first request (repairing a flagged one)
+    previous: Summary | None = None  # the stored flagged summary being repaired
 
 
 Intent = Reuse | Summarize
@@ -59,8 +69,15 @@ def plan_day(
     model: str,
     prompt_version: str,
     force: bool = False,
+    repair_flagged: bool = False,
+    stored_problems: Mapping[SummaryKey, Sequence[str]] | None = None,
 ) -> list[Intent]:
-    """One intent per paper, in the given order: reuse a stored summary or summarize anew."""
+    """One intent per paper, in the given order: reuse a stored summary or summarize anew.
+
+    A stored summary flagged by the checks is reused as it is (a finished day reruns for free)
+    unless ``repair_flagged``: then it is asked for again, starting from its stored problems
+    (``stored_problems``), and kept if nothing better comes back.
+    """
     intents: list[Intent] = []
     for paper in papers:
         text = inputs[paper.id]
@@ -68,10 +85,13 @@ def plan_day(
             paper, text, lang=lang, backend=backend, model=model, prompt_version=prompt_version
         )
         stored = existing.get(key)
-        if stored is not None and not force:
-            intents.append(Reuse(paper, stored))
-        else:
+        if stored is None or force:
             intents.append(Summarize(paper, key, text))
+        elif repair_flagged and stored.status == "flagged":
+            problems = tuple((stored_problems or {}).get(key, ()))
+            intents.append(Summarize(paper, key, text, problems=problems, previous=stored))
+        else:
+            intents.append(Reuse(paper, stored))
     return intents
 
 
@@ -104,6 +124,26 @@ class DigestOptions:
     force: bool = False
     concurrency: int = 4
     answer_retries: int = 2  # extra tries when an answer is not valid JSON or lacks a section
+    repairs: int = 2  # extra requests for a summary that fails a check, with the problems given
+    repair_flagged: bool = False  # ask again for summaries stored as flagged
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A paper whose kept summary still fails some checks."""
+
+    paper_id: str
+    title: str
+    problems: tuple[Problem, ...]
+    attempts: int = 1  # summaries asked for in this run (0: reused from an earlier run)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.paper_id,
+            "title": self.title,
+            "attempts": self.attempts,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 @dataclass
@@ -118,10 +158,32 @@ class DigestResult:
     backend: str = ""
     model: str = ""
     notes: list[str] = field(default_factory=list)
+    lang: str = ""
+    flagged: list[Flagged] = field(default_factory=list)
+    repaired: int = 0  # summaries that passed only after a repair
+    checked: int = 0  # summaries checked in this run (new ones and unchecked reused ones)
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def report(self) -> dict[str, Any]:
+        """The run as JSON-ready data (``digest --report FILE``)."""
+        return {
+            "day": self.day.isoformat(),
+            "path": str(self.path),
+            "backend": self.backend,
+            "model": self.model,
+            "lang": self.lang,
+            "listed": self.listed,
+            "summarized": self.summarized,
+            "reused": self.reused,
+            "checked": self.checked,
+            "repaired": self.repaired,
+            "failed": [{"id": pid, "error": err} for pid, err in self.failed],
+            "flagged": [f.to_dict() for f in self.flagged],
+            "notes": list(self.notes),
+        }
 
 
 def summarize_paper(
@@ -136,6 +198,81 @@ def summarize_paper(
             last = exc
     assert last is not None
     raise BackendError(f"no valid answer after {answer_retries + 1} tries: {last.message}")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    sections: Sections
+    problems: tuple[Problem, ...]
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Fewer failed checks first, then fewer problems."""
+        return len({p.check for p in self.problems}), len(self.problems)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of summarizing one paper with self-feedback."""
+
+    best: Attempt
+    attempts: tuple[Attempt, ...]  # those asked for in this run, in order
+    calls: int  # requests to the backend, answer retries included
+    error: AppError | None = None  # what stopped the repairs early, if anything
+
+    @property
+    def repaired(self) -> bool:
+        return not self.best.problems and bool(self.attempts) and bool(self.attempts[0].problems)
+
+
+CheckFunction = Callable[[Sections], list[Problem]]
+
+
+def summarize_checked(
+    summarizer: Summarizer,
+    request: SummaryRequest,
+    check: CheckFunction,
+    *,
+    answer_retries: int,
+    repairs: int,
+    previous: Sections | None = None,
+) -> Checked:
+    """Summarize, check, and ask again with the problems while any remain (``repairs`` times).
+
+    The best attempt (fewest failed checks; the earliest among equals, ``previous`` first) is
+    kept; ``previous`` (a stored summary being repaired) is checked again and competes. A
+    failure of the first request is raised; one of a repair ends the repairs and is
+    returned in ``error`` with the best attempt so far. An answer identical to an earlier one
+    (a deterministic backend) ends the repairs too: asking again would not change it.
+    """
+    attempts: list[Attempt] = []
+    calls = 0
+    feedback = list(request.problems)
+    error: AppError | None = None
+    for round_ in range(repairs + 1):
+        try:
+            sections, tries = summarize_paper(
+                summarizer, replace(request, problems=feedback), answer_retries
+            )
+        except AppError as exc:
+            if round_ == 0:
+                raise
+            calls += 1
+            error = exc
+            break
+        calls += tries
+        if any(a.sections == sections for a in attempts):
+            break
+        attempt = Attempt(sections, tuple(check(sections)))
+        attempts.append(attempt)
+        if not attempt.problems:
+            break
+        feedback = [p.message for p in attempt.problems]
+    candidates = list(attempts)
+    if previous is not None:
+        candidates.insert(0, Attempt(previous, tuple(check(previous))))
+    best = min(candidates, key=lambda a: a.rank)
+    return Checked(best=best, attempts=tuple(attempts), calls=calls, error=error)
 
 
 def output_lang(summarizer: Summarizer, lang: str) -> str:
@@ -174,12 +311,24 @@ def run_digest(
         "prompt_version": prompts.version,
     }
     existing: dict[SummaryKey, Summary] = {}
+    stored_problems: dict[SummaryKey, list[str]] = {}
     for paper in papers:
         key = make_key(paper, inputs[paper.id], **key_args)
         found = store.find_summary(key)
         if found is not None:
             existing[key] = found
-    intents = plan_day(papers, inputs, existing, force=options.force, **key_args)
+            if found.status == "flagged" and found.id is not None:
+                record = load_checks(store, found.id)
+                stored_problems[key] = [p.message for p in record.problems] if record else []
+    intents = plan_day(
+        papers,
+        inputs,
+        existing,
+        force=options.force,
+        repair_flagged=options.repair_flagged,
+        stored_problems=stored_problems,
+        **key_args,
+    )
 
     run_id = store.start_run(
         "digest",
@@ -189,16 +338,16 @@ def run_digest(
         backend=summarizer.name,
         model=summarizer.model_id,
     )
-    done: dict[str, Sections] = {
-        i.paper.id: i.summary.sections for i in intents if isinstance(i, Reuse)
-    }
-    failed: list[tuple[str, str]] = []
+    state = _RunState(lang=lang)
+    reused = [i for i in intents if isinstance(i, Reuse)]
+    for intent in reused:
+        _reuse(intent, inputs[intent.paper.id], store, state)
     todo = [i for i in intents if isinstance(i, Summarize)]
     status = "failed"
     try:
         progress.start(len(todo), f"Summarizing {day.isoformat()}")
-        _summarize_all(todo, summarizer, prompts, store, options, done, failed, progress)
-        status = "partial" if failed else "ok"
+        _summarize_all(todo, summarizer, prompts, store, options, state, progress)
+        status = "partial" if state.failed else "ok"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
@@ -207,28 +356,101 @@ def run_digest(
         store.finish_run(
             run_id,
             listed=len(listing.papers),
-            summarized=len(done) - (len(intents) - len(todo)),
-            reused=len(intents) - len(todo),
-            failed=len(failed),
-            errors=[{"paper_id": pid, "error": err} for pid, err in failed],
+            summarized=len(state.done) - len(reused),
+            reused=len(reused),
+            failed=len(state.failed),
+            errors=[{"paper_id": pid, "error": err} for pid, err in state.failed],
             status=status,
         )
 
-    entries = [(p, done[p.id]) for p in papers if p.id in done]
+    entries = [(p, state.done[p.id]) for p in papers if p.id in state.done]
     path = digest_path(options.out_dir, day, options.lang)
     write_atomic(path, render_day(day, entries))
+    order = {p.id: n for n, p in enumerate(papers)}
     return DigestResult(
         day=day,
         path=path,
         listed=len(listing.papers),
-        summarized=len(done) - (len(intents) - len(todo)),
-        reused=len(intents) - len(todo),
-        failed=failed,
+        summarized=len(state.done) - len(reused),
+        reused=len(reused),
+        failed=state.failed,
         skipped=list(listing.skipped),
         backend=summarizer.name,
         model=summarizer.model_id,
-        notes=notes,
+        notes=notes + state.notes,
+        lang=lang,
+        flagged=sorted(state.flagged, key=lambda f: order.get(f.paper_id, 0)),
+        repaired=state.repaired,
+        checked=state.checked,
     )
+
+
+@dataclass
+class _RunState:
+    """What the main thread has gathered so far in one run."""
+
+    lang: str
+    done: dict[str, Sections] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repaired: int = 0
+    checked: int = 0
+
+
+def checks_for(paper: Paper, input_text: str, lang: str) -> CheckFunction:
+    """The check function for one paper's summaries: its input text, its abstract, ``lang``."""
+
+    def check(sections: Sections) -> list[Problem]:
+        return run_checks(sections, input_text, lang=lang, abstract=paper.abstract or None)
+
+    return check
+
+
+def _reuse(intent: Reuse, input_text: str, store: Store, state: _RunState) -> None:
+    """A stored summary: use its check results, or check it now if it never was (no LLM)."""
+    summary = intent.summary
+    state.done[intent.paper.id] = summary.sections
+    if summary.id is None:
+        return
+    record = load_checks(store, summary.id)
+    if record is None:
+        problems = checks_for(intent.paper, input_text, summary.lang)(summary.sections)
+        record = save_checks(store, summary.id, problems, checks=check_names())
+        state.checked += 1
+    if record.problems:
+        state.flagged.append(
+            Flagged(intent.paper.id, intent.paper.title, tuple(record.problems), attempts=0)
+        )
+
+
+def _save_checked(intent: Summarize, outcome: Checked, store: Store, state: _RunState) -> bool:
+    """Save the kept attempt and its check results; True when it passed every check."""
+    best = outcome.best
+    status = "flagged" if best.problems else "ok"
+    summary = store.save_summary(
+        intent.key, best.sections, intent.input_text, attempts=outcome.calls, status=status
+    )
+    log = [
+        {"attempt": n, "failed": sorted({p.check for p in a.problems})}
+        for n, a in enumerate(outcome.attempts, start=1)
+    ]
+    assert summary.id is not None
+    save_checks(store, summary.id, best.problems, checks=check_names(), attempts=log)
+    state.done[intent.paper.id] = best.sections
+    state.checked += 1
+    if outcome.repaired:
+        state.repaired += 1
+    if outcome.error is not None:
+        state.notes.append(f"{intent.paper.id}: repairs stopped early: {outcome.error.message}")
+    if best.problems:
+        state.flagged.append(
+            Flagged(
+                intent.paper.id, intent.paper.title, best.problems, attempts=len(outcome.attempts)
+            )
+        )
+        return False
+    return True
 
 
 def _summarize_all(
@@ -237,14 +459,14 @@ def _summarize_all(
     prompts: PromptSet,
     store: Store,
     options: DigestOptions,
-    done: dict[str, Sections],
-    failed: list[tuple[str, str]],
+    state: _RunState,
     progress: Progress,
 ) -> None:
     """Run the summaries with at most ``concurrency`` in flight; save each as it completes.
 
-    Only this (main) thread touches the database. A ConfigError or an unreachable server stops
-    new work at once and is raised after the papers in flight finish.
+    Workers summarize and check (pure); only this (main) thread touches the database. A
+    ConfigError or an unreachable server stops new work at once and is raised after the papers
+    in flight finish.
     """
     if not todo:
         return
@@ -254,16 +476,25 @@ def _summarize_all(
     from .summarize.openai_compat import BackendUnavailable
 
     fatal: AppError | None = None
-    pending: dict[Future[tuple[Sections, int]], Summarize] = {}
+    pending: dict[Future[Checked], Summarize] = {}
     queue = list(todo)
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="summarize") as pool:
         try:
             while queue or pending:
                 while queue and len(pending) < limit and fatal is None:
                     intent = queue.pop(0)
-                    request = SummaryRequest(intent.paper, intent.input_text, prompts)
+                    request = SummaryRequest(
+                        intent.paper, intent.input_text, prompts, list(intent.problems)
+                    )
+                    previous = intent.previous.sections if intent.previous else None
                     future = pool.submit(
-                        summarize_paper, summarizer, request, options.answer_retries
+                        summarize_checked,
+                        summarizer,
+                        request,
+                        checks_for(intent.paper, intent.input_text, intent.key.lang),
+                        answer_retries=options.answer_retries,
+                        repairs=max(0, options.repairs),
+                        previous=previous,
                     )
                     pending[future] = intent
                 if not pending:
@@ -272,28 +503,29 @@ def _summarize_all(
                 for future in finished:
                     intent = pending.pop(future)
                     try:
-                        sections, attempts = future.result()
+                        outcome = future.result()
                     except (ConfigError, BackendUnavailable) as exc:
                         fatal = fatal or exc
-                        failed.append((intent.paper.id, exc.message))
+                        state.failed.append((intent.paper.id, exc.message))
                         progress.advance(intent.paper, "failed")
                         continue
                     except AppError as exc:
-                        failed.append((intent.paper.id, exc.message))
+                        state.failed.append((intent.paper.id, exc.message))
                         progress.advance(intent.paper, "failed")
                         continue
                     except Exception as exc:  # a bug in a backend must not lose the others
-                        failed.append((intent.paper.id, f"{exc.__class__.__name__}: {exc}"))
+                        state.failed.append((intent.paper.id, f"{exc.__class__.__name__}: {exc}"))
                         progress.advance(intent.paper, "failed")
                         continue
-                    store.save_summary(intent.key, sections, intent.input_text, attempts=attempts)
-                    done[intent.paper.id] = sections
-                    progress.advance(intent.paper, "summarized")
+                    if isinstance(outcome.error, (ConfigError, BackendUnavailable)):
+                        fatal = fatal or outcome.error
+                    passed = _save_checked(intent, outcome, store, state)
+                    progress.advance(intent.paper, "summarized" if passed else "flagged")
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
     if fatal is not None:
         not_started = [i.paper.id for i in queue]
-        failed.extend((pid, "not attempted: the run stopped") for pid in not_started)
+        state.failed.extend((pid, "not attempted: the run stopped") for pid in not_started)
         raise fatal

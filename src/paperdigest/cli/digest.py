@@ -16,6 +16,7 @@ from ..sources import open_source
 from ..store import Store
 from ..summarize import BackendConfig, backend_names, make_summarizer
 from ..summarize.prompts import load_prompts
+from .fulltext import digest_inputs
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -72,7 +73,7 @@ class RichProgress:
 
     def advance(self, paper: Paper, outcome: str) -> None:
         if self.task is not None:
-            mark = "✓" if outcome == "summarized" else "✗"
+            mark = {"summarized": "✓", "flagged": "!"}.get(outcome, "✗")
             self.progress.update(
                 self.task,
                 advance=1,  # type: ignore[arg-type]
@@ -162,6 +163,31 @@ class RichProgress:
     default=None,
     help="Progress bar (default: when stderr is a terminal).",
 )
+@click.option(
+    "--fulltext/--no-fulltext",
+    default=None,
+    envvar="PAPERDIGEST_FULLTEXT",
+    help="Give the model the paper's arXiv full text within its token budget "
+    "(default: on for LLM backends, off for extractive).",
+)
+@click.option(
+    "--repairs",
+    type=click.IntRange(0, 10),
+    default=2,
+    show_default=True,
+    help="Ask again, with the problems, for a summary that fails a check (at most N times).",
+)
+@click.option(
+    "--repair-flagged",
+    is_flag=True,
+    help="Also try again the stored summaries that are still flagged (a rerun skips them).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    help="Write the run's report as JSON: failed and flagged papers, and why.",
+)
 def digest(
     date_: str | None,
     lang: str,
@@ -178,6 +204,10 @@ def digest(
     force: bool,
     concurrency: int,
     progress: bool | None,
+    fulltext: bool | None,
+    repairs: int,
+    repair_flagged: bool,
+    report_path: str | None,
 ) -> None:
     """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
     day = parse_day(date_)
@@ -205,6 +235,7 @@ def digest(
     bar = RichProgress() if show else None
     try:
         with Store(db_path or default_db_path()) as store:
+            inputs = digest_inputs(fulltext, summarizer, store, show)
             result = run_digest(
                 src,
                 store,
@@ -217,12 +248,19 @@ def digest(
                     limit=limit,
                     force=force,
                     concurrency=concurrency,
+                    repairs=repairs,
+                    repair_flagged=repair_flagged,
                 ),
                 progress=bar,
                 source_name=source,
+                build_input=inputs,
             )
+            inputs.close()
+            inputs.report()
     finally:
         summarizer.close()
+    if report_path:
+        _write_report(Path(report_path), result)
     _report(result)
     if result.failed:
         sys.exit(1)
@@ -258,8 +296,19 @@ def _report(result: DigestResult) -> None:
         )
     click.echo(
         f"{result.day.isoformat()}: {result.listed} listed, {result.summarized} summarized now, "
-        f"{result.reused} reused, {len(result.failed)} failed "
+        f"{result.reused} reused, {len(result.failed)} failed, {len(result.flagged)} flagged "
         f"[{result.backend}: {result.model}]",
         err=True,
     )
+    for flagged in result.flagged:  # the last lines: what is still wrong, and why
+        reasons = "; ".join(f"{p.check}: {p.message}" for p in flagged.problems)
+        click.echo(f"flagged: {flagged.paper_id}: {reasons}", err=True)
     click.echo(str(result.path))
+
+
+def _write_report(path: Path, result: DigestResult) -> None:
+    import json
+
+    from ..fsutil import write_atomic
+
+    write_atomic(path, json.dumps(result.report(), ensure_ascii=False, indent=2) + "\n")

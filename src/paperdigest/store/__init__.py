@@ -52,10 +52,7 @@ class Store:
             if readonly:
                 if not self.path.exists():
                     raise StoreError(f"database not found: {self.path}")
-                uri = f"file:{self.path.resolve()}?mode=ro"
-                self.db = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False
-                )
+                self.db = _connect_readonly(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -314,6 +311,30 @@ class Store:
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open with ``mode=ro`` (the path URI-quoted, so ``?``, ``#`` or ``%`` in it are safe).
+
+    A WAL database needs its ``-shm`` file even to read; when that cannot be created (a folder
+    the reader may not write) and no ``-wal`` file is left over, every commit is in the main
+    file, so it is opened ``immutable`` instead. Otherwise the error stands.
+    """
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(path.resolve()))
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+    return sqlite3.connect(
+        f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+    )
 
 
 def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:

@@ -159,3 +159,128 @@ def _split_sql(script: str) -> list[str]:
 
 def _run_in_transaction(db: sqlite3.Connection, fn: Migration) -> None:
     fn(_TxProxy(db))  # type: ignore[arg-type]
+
+
+@migration
+def m006_fulltext(db: sqlite3.Connection) -> None:
+    """Where each model input came from: arXiv HTML, PDF or the abstract, and why.
+
+    One row per (paper, input): ``input_hash`` is the same sha256 as ``summaries.input_hash``, so
+    a summary joins to the provenance of the text it was made from.
+    """
+    db.executescript(
+        """
+        CREATE TABLE fulltext_inputs (
+            id INTEGER PRIMARY KEY,
+            paper_id TEXT NOT NULL,
+            input_hash TEXT NOT NULL,              -- sha256 of the model input (summaries.input_hash)
+            source TEXT NOT NULL,                  -- html | pdf | abstract
+            reason TEXT NOT NULL,                  -- each source tried and its outcome
+            arxiv_version TEXT,                    -- vN when known
+            url TEXT,                              -- the file the text came from
+            attempts TEXT NOT NULL DEFAULT '[]',   -- JSON [{source, url, outcome, detail, cached}]
+            sections TEXT NOT NULL DEFAULT '[]',   -- JSON [{heading, kind, tokens, full_tokens, cut}]
+            dropped TEXT NOT NULL DEFAULT '[]',    -- JSON headings left out to fit the budget
+            budget_tokens INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (paper_id, input_hash)
+        );
+        CREATE INDEX fulltext_inputs_paper ON fulltext_inputs(paper_id, updated_at);
+        """
+    )
+
+
+@migration
+def m004_checks(db: sqlite3.Connection) -> None:
+    """The self-feedback check results of each summary (its best attempt), one row per summary.
+
+    ``summaries.status`` says 'flagged' when problems remain after the repairs.
+    """
+    db.executescript(
+        """
+        CREATE TABLE summary_checks (
+            summary_id INTEGER PRIMARY KEY REFERENCES summaries(id) ON DELETE CASCADE,
+            checked_at TEXT NOT NULL,
+            checks TEXT NOT NULL DEFAULT '[]',     -- JSON names of the checks that ran
+            problems TEXT NOT NULL DEFAULT '[]',   -- JSON [{check, message, section}] still failing
+            attempts TEXT NOT NULL DEFAULT '[]'    -- JSON [{attempt, failed: [check names]}]
+        );
+        """
+    )
+
+
+_SEARCH_AUTHORS = "(SELECT coalesce(group_concat(value, ', '), '') FROM json_each({p}.authors))"
+_SEARCH_SUMMARIES = (
+    "(SELECT coalesce(group_concat(s.whats_new || ' ' || s.technical_details || ' ' || "
+    "s.performance_highlights, ' '), '') FROM summaries s WHERE s.paper_id = {p}.id AND s.id = "
+    "(SELECT s2.id FROM summaries s2 WHERE s2.paper_id = s.paper_id AND s2.lang = s.lang "
+    "ORDER BY s2.created_at DESC, s2.id DESC LIMIT 1))"
+)
+
+
+def _search_refresh(paper_id: str, when: str = "1") -> str:
+    """SQL (for a trigger body) that re-indexes one paper: its row, then the latest summaries."""
+    return (
+        f"DELETE FROM search_fts WHERE rowid = "
+        f"(SELECT doc FROM search_docs WHERE paper_id = {paper_id}) AND {when};\n"
+        f"INSERT INTO search_fts (rowid, title, authors, abstract, summaries) "
+        f"SELECT d.doc, p.title, {_SEARCH_AUTHORS.format(p='p')}, p.abstract, "
+        f"{_SEARCH_SUMMARIES.format(p='p')} FROM papers p JOIN search_docs d ON d.paper_id = p.id "
+        f"WHERE p.id = {paper_id} AND {when};\n"
+    )
+
+
+@migration
+def m005_search(db: sqlite3.Connection) -> None:
+    """Full-text search (FTS5, BM25) over titles, authors, abstracts and the latest summaries.
+
+    One FTS row per paper. ``search_docs`` gives each paper a stable integer (an INTEGER PRIMARY
+    KEY survives VACUUM, a TEXT key's hidden rowid may not), used as the FTS rowid. Triggers keep
+    the index in step with ``papers`` and ``summaries`` (an upsert's DO UPDATE fires the UPDATE
+    triggers). Only the latest summary per language is indexed.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE search_docs (
+            doc INTEGER PRIMARY KEY,
+            paper_id TEXT NOT NULL UNIQUE
+        );
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            title, authors, abstract, summaries,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO search_docs (paper_id) SELECT id FROM papers ORDER BY first_seen, id;
+        INSERT INTO search_fts (rowid, title, authors, abstract, summaries)
+            SELECT d.doc, p.title, {_SEARCH_AUTHORS.format(p="p")}, p.abstract,
+                   {_SEARCH_SUMMARIES.format(p="p")}
+            FROM papers p JOIN search_docs d ON d.paper_id = p.id;
+        CREATE TRIGGER search_papers_ai AFTER INSERT ON papers BEGIN
+            INSERT OR IGNORE INTO search_docs (paper_id) VALUES (new.id);
+            {_search_refresh("new.id")}
+        END;
+        CREATE TRIGGER search_papers_au AFTER UPDATE OF id, title, authors, abstract ON papers
+        WHEN old.id IS NOT new.id OR old.title IS NOT new.title
+            OR old.authors IS NOT new.authors OR old.abstract IS NOT new.abstract
+        BEGIN
+            UPDATE search_docs SET paper_id = new.id WHERE paper_id = old.id;
+            {_search_refresh("new.id")}
+        END;
+        CREATE TRIGGER search_papers_ad AFTER DELETE ON papers BEGIN
+            DELETE FROM search_fts WHERE rowid =
+                (SELECT doc FROM search_docs WHERE paper_id = old.id);
+            DELETE FROM search_docs WHERE paper_id = old.id;
+        END;
+        CREATE TRIGGER search_summaries_ai AFTER INSERT ON summaries BEGIN
+            {_search_refresh("new.paper_id")}
+        END;
+        CREATE TRIGGER search_summaries_au AFTER UPDATE ON summaries BEGIN
+            {_search_refresh("old.paper_id", "old.paper_id IS NOT new.paper_id")}
+            {_search_refresh("new.paper_id")}
+        END;
+        CREATE TRIGGER search_summaries_ad AFTER DELETE ON summaries BEGIN
+            {_search_refresh("old.paper_id")}
+        END;
+        """
+    )

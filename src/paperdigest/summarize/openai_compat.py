@@ -26,6 +26,9 @@ class BackendUnavailable(BackendError):
 class OpenAICompatible(Summarizer):
     name: ClassVar[str] = "openai"
     needs_key: ClassVar[bool] = True
+    # API models have long contexts: most papers fit whole (PAPERDIGEST_INPUT_BUDGET to change,
+    # e.g. for a small-context model behind a local server)
+    input_budget_tokens: ClassVar[int] = 24000
 
     class Options(Summarizer.Options):
         temperature: float = Field(0.2, ge=0, le=2)

@@ -1,0 +1,132 @@
+"""Self-feedback checks: every summary is checked against the exact text its model was given.
+
+A check is a pure function with a name: it takes a :class:`CheckInput` (the sections, the source
+text, the summary's language, the abstract) and returns :class:`Problem` records, each with a
+message readable by a person and by the model asked to repair the summary. Built-in checks:
+
+========== =====================================================================================
+numbers    every number in the summary is in the source (2.34x = 2.34배, 1,000 = 1000 ...)
+names      model, dataset and method names and acronyms in the summary are in the source
+language   the summary is written in its language (Korean: ≥ 60% Hangul letters outside (...))
+structure  three sections, non-empty, within length bounds, not copies of each other
+leakage    no prompt text, placeholders, JSON fragments or "as an AI" phrases
+key_figures Performance Highlights gives one of the abstract's result figures, when it has any
+========== =====================================================================================
+
+More checks register with :func:`register_check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from ..models import SECTION_KEYS, Sections
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckInput",
+    "Problem",
+    "check_names",
+    "register_check",
+    "run_checks",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failed check: which check, and what is wrong (also fed back to the model)."""
+
+    check: str
+    message: str
+    section: str | None = None  # a section key when the problem is in one section
+
+    def to_dict(self) -> dict[str, str]:
+        return {"check": self.check, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> Problem:
+        return cls(str(data["check"]), str(data["message"]), data.get("section"))
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What every check sees. ``sections`` maps each section key to its text ('' if missing)."""
+
+    sections: Mapping[str, str]
+    source_text: str
+    lang: str
+    abstract: str
+
+    def present(self) -> list[tuple[str, str]]:
+        """(key, text) of the sections that have text, in digest order."""
+        return [(k, self.sections[k]) for k in SECTION_KEYS if self.sections.get(k, "").strip()]
+
+
+CheckFn = Callable[[CheckInput], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    description: str
+    fn: CheckFn
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def register_check(name: str, description: str) -> Callable[[CheckFn], CheckFn]:
+    """Decorator: add a check to the registry under ``name`` (replacing one of that name)."""
+
+    def decorate(fn: CheckFn) -> CheckFn:
+        CHECKS[name] = Check(name, description, fn)
+        return fn
+
+    return decorate
+
+
+def check_names() -> list[str]:
+    _load_builtins()
+    return list(CHECKS)
+
+
+def _load_builtins() -> None:
+    from . import builtin  # noqa: F401 - registers the built-in checks
+
+
+def _as_mapping(sections: Sections | Mapping[str, str]) -> dict[str, str]:
+    if isinstance(sections, Sections):
+        return dict(sections.items())
+    return {k: " ".join(str(sections[k] or "").split()) for k in SECTION_KEYS if k in sections}
+
+
+def run_checks(
+    sections: Sections | Mapping[str, str],
+    source_text: str,
+    *,
+    lang: str,
+    abstract: str | None = None,
+    only: Iterable[str] | None = None,
+) -> list[Problem]:
+    """Run every registered check (or those named in ``only``); the problems found, in order.
+
+    ``source_text`` is the exact text the summary was written from; ``abstract`` (default: the
+    source text) is where the key figures are looked for. A mapping may lack sections (a parsed
+    digest); the structure check reports them.
+    """
+    _load_builtins()
+    item = CheckInput(
+        sections=_as_mapping(sections),
+        source_text=source_text,
+        lang=lang,
+        abstract=source_text if abstract is None else abstract,
+    )
+    wanted = set(only) if only is not None else None
+    problems: list[Problem] = []
+    for check in list(CHECKS.values()):
+        if wanted is not None and check.name not in wanted:
+            continue
+        problems.extend(check.fn(item))
+    return problems

@@ -1,0 +1,130 @@
+"""Provenance of model inputs (table ``fulltext_inputs``, migration ``m006_fulltext``).
+
+Functions take a :class:`~paperdigest.store.Store`; writes run in its transactions and, like all
+writes to a Store, from the thread that opened it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import Store, utcnow
+
+
+@dataclass(frozen=True)
+class InputProvenance:
+    paper_id: str
+    input_hash: str
+    source: str  # html | pdf | abstract
+    reason: str
+    arxiv_version: str | None
+    url: str | None
+    attempts: list[dict[str, Any]]
+    sections: list[dict[str, Any]]
+    dropped: list[str]
+    budget_tokens: int
+    input_tokens: int
+    created_at: str
+    updated_at: str
+
+
+def record_input(
+    store: Store,
+    paper_id: str,
+    input_hash: str,
+    *,
+    source: str,
+    reason: str,
+    budget_tokens: int,
+    input_tokens: int,
+    arxiv_version: str | None = None,
+    url: str | None = None,
+    attempts: Sequence[dict[str, Any]] = (),
+    sections: Sequence[dict[str, Any]] = (),
+    dropped: Sequence[str] = (),
+) -> None:
+    """Insert or refresh the provenance of one model input."""
+    now = utcnow()
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO fulltext_inputs (paper_id, input_hash, source, reason, arxiv_version, url,"
+            " attempts, sections, dropped, budget_tokens, input_tokens, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(paper_id, input_hash) DO UPDATE SET source = excluded.source,"
+            " reason = excluded.reason, arxiv_version = excluded.arxiv_version,"
+            " url = excluded.url, attempts = excluded.attempts, sections = excluded.sections,"
+            " dropped = excluded.dropped, budget_tokens = excluded.budget_tokens,"
+            " input_tokens = excluded.input_tokens, updated_at = excluded.updated_at",
+            (
+                paper_id,
+                input_hash,
+                source,
+                reason,
+                arxiv_version,
+                url,
+                json.dumps(list(attempts), ensure_ascii=False),
+                json.dumps(list(sections), ensure_ascii=False),
+                json.dumps(list(dropped), ensure_ascii=False),
+                budget_tokens,
+                input_tokens,
+                now,
+                now,
+            ),
+        )
+
+
+def input_provenance(store: Store, paper_id: str, input_hash: str) -> InputProvenance | None:
+    """The provenance of the input with this hash (e.g. a stored summary's ``input_hash``)."""
+    row = store.db.execute(
+        "SELECT * FROM fulltext_inputs WHERE paper_id = ? AND input_hash = ?",
+        (paper_id, input_hash),
+    ).fetchone()
+    return _row(row) if row else None
+
+
+def latest_provenance(store: Store, paper_id: str) -> InputProvenance | None:
+    row = store.db.execute(
+        "SELECT * FROM fulltext_inputs WHERE paper_id = ? ORDER BY updated_at DESC, id DESC "
+        "LIMIT 1",
+        (paper_id,),
+    ).fetchone()
+    return _row(row) if row else None
+
+
+def source_counts(store: Store) -> dict[str, int]:
+    """How many recorded inputs came from each source, e.g. ``{"html": 12, "pdf": 3}``."""
+    rows = store.db.execute(
+        "SELECT source, count(*) FROM fulltext_inputs GROUP BY source ORDER BY source"
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def _row(row: sqlite3.Row) -> InputProvenance:
+    return InputProvenance(
+        paper_id=row["paper_id"],
+        input_hash=row["input_hash"],
+        source=row["source"],
+        reason=row["reason"],
+        arxiv_version=row["arxiv_version"],
+        url=row["url"],
+        attempts=json.loads(row["attempts"]),
+        sections=json.loads(row["sections"]),
+        dropped=json.loads(row["dropped"]),
+        budget_tokens=int(row["budget_tokens"]),
+        input_tokens=int(row["input_tokens"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+__all__ = [
+    "InputProvenance",
+    "input_provenance",
+    "latest_provenance",
+    "record_input",
+    "source_counts",
+]

@@ -1,0 +1,197 @@
+"""Each registered check, with summaries written to pass and to fail it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from paperdigest.checks import CHECKS, CheckInput, Problem, check_names, register_check, run_checks
+from paperdigest.models import Sections
+
+ABSTRACT = (
+    "Long prompts make the prefilling stage slow. We introduce FooNet, a method that computes "
+    "the KV cache only for important tokens. In the multi-document question-answering task, "
+    "FooNet accelerates the prefilling stage of the LLama 2 7B model by 2.34x while "
+    "maintaining accuracy."
+)
+SOURCE = f"Title: FooNet: Lazy Token Pruning\n\nAbstract:\n{ABSTRACT}"
+
+GOOD = {
+    "whats_new": "FooNet은 긴 프롬프트의 프리필링(prefilling) 단계를 빠르게 하는 새로운 "
+    "방법입니다. 중요한 토큰만 골라 계산합니다.",
+    "technical_details": "각 생성 단계마다 다음 토큰 예측에 중요한 토큰의 KV 캐시만 계산하고 "
+    "나머지 계산은 필요할 때까지 미룹니다.",
+    "performance_highlights": "다중 문서 질의응답 작업에서 LLama 2 7B 모델의 프리필링 속도를 "
+    "정확도를 유지하면서 2.34배 높였습니다.",
+}
+
+
+def problems(sections: dict[str, str], **kwargs: object) -> list[Problem]:
+    return run_checks(sections, SOURCE, lang="ko", abstract=ABSTRACT, **kwargs)  # type: ignore[arg-type]
+
+
+def only(check: str, sections: dict[str, str], lang: str = "ko") -> list[Problem]:
+    return run_checks(sections, SOURCE, lang=lang, abstract=ABSTRACT, only=[check])
+
+
+def test_a_faithful_korean_summary_passes_every_check() -> None:
+    assert problems(GOOD) == []
+    assert run_checks(Sections(**GOOD), SOURCE, lang="ko", abstract=ABSTRACT) == []
+
+
+def test_the_registry_lists_the_builtin_checks() -> None:
+    assert check_names()[:6] == [
+        "numbers",
+        "names",
+        "language",
+        "structure",
+        "leakage",
+        "key_figures",
+    ]
+    assert all(CHECKS[name].description for name in check_names())
+
+
+# -- numbers -------------------------------------------------------------------------------------
+
+
+def test_numbers_check() -> None:
+    bad = dict(GOOD, performance_highlights=GOOD["performance_highlights"].replace("2.34", "3.12"))
+    found = only("numbers", bad)
+    assert [p.check for p in found] == ["numbers"]
+    assert "Performance Highlights" in found[0].message and "3.12배" in found[0].message
+    assert found[0].section == "performance_highlights"
+    assert only("numbers", GOOD) == []
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+
+def test_names_check() -> None:
+    bad = dict(GOOD, whats_new=GOOD["whats_new"].replace("FooNet", "LazyLLM"))
+    (found,) = only("names", bad)
+    assert "LazyLLM" in found.message and "What's New" in found.message
+    assert only("names", GOOD) == []
+
+
+# -- language ------------------------------------------------------------------------------------
+
+
+def test_language_check_fails_an_english_section() -> None:
+    bad = dict(GOOD, technical_details="It computes the KV cache only for important tokens.")
+    (found,) = only("language", bad)
+    assert found.section == "technical_details"
+    assert "Technical Details is not written in Korean" in found.message
+
+
+def test_language_check_fails_a_summary_below_60_percent() -> None:
+    heavy = (  # 42% Hangul: each section passes the 30% floor, the summary fails 60%
+        "Phi-3 모델의 안전성을 높이기 위해 Safety Dataset Curation과 Red Teaming 단계를 "
+        "반복적으로 거칩니다."
+    )
+    mostly = {k: heavy for k in GOOD}
+    (found,) = only("language", mostly)
+    assert found.section is None and "at least 60%" in found.message
+
+
+def test_language_check_ignores_english_in_parentheses_and_follows_lang() -> None:
+    with_terms = dict(
+        GOOD,
+        whats_new="새로운 방법(dynamic token pruning for efficient long context inference)입니다.",
+    )
+    assert only("language", with_terms) == []
+    english = {k: "FooNet accelerates the prefilling stage by 2.34x." for k in GOOD}
+    assert only("language", english, lang="en") == []
+    assert only("language", GOOD, lang="en") != []
+
+
+# -- structure -----------------------------------------------------------------------------------
+
+
+def test_structure_check_reports_missing_empty_short_and_long_sections() -> None:
+    missing = {k: v for k, v in GOOD.items() if k != "technical_details"}
+    assert [p.message for p in only("structure", missing)] == [
+        "the Technical Details section is missing."
+    ]
+    empty = dict(GOOD, whats_new="  ")
+    assert "What's New section is empty" in only("structure", empty)[0].message
+    short = dict(GOOD, whats_new="새 방법입니다.")
+    assert "too short" in only("structure", short)[0].message
+    long = dict(GOOD, technical_details="긴 문장입니다. " * 200)
+    assert "too long" in only("structure", long)[0].message
+    assert only("structure", GOOD) == []
+
+
+def test_structure_check_reports_copied_sections() -> None:
+    copied = dict(GOOD, technical_details=GOOD["whats_new"])
+    (found,) = only("structure", copied)
+    assert "What's New and Technical Details repeat each other (100%" in found.message
+    near = dict(GOOD, performance_highlights=GOOD["technical_details"] + " 정확도도 유지합니다.")
+    assert "repeat each other" in only("structure", near)[0].message
+
+
+# -- leakage -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "제목: {title}",
+        '{"whats_new": "새로운 방법"}',
+        "As an AI language model, I cannot read papers.",
+        "AI 언어 모델로서 요약해 드리겠습니다.",
+        "주어진 논문 텍스트만을 근거로 요약합니다.",  # a sentence of prompts/ko.toml
+        "[논문 제목]을 제안합니다.",
+        "...",
+    ],
+)
+def test_leakage_check_fails(leak: str) -> None:
+    bad = dict(GOOD, whats_new=leak)
+    found = only("leakage", bad)
+    assert found and found[0].section == "whats_new", leak
+
+
+def test_leakage_check_passes_clean_text() -> None:
+    assert only("leakage", GOOD) == []
+    assert only("leakage", dict(GOOD, whats_new="배치 크기 < 32에서 (e.g., 3비트) 빠릅니다.")) == []
+
+
+# -- key figures ---------------------------------------------------------------------------------
+
+
+def test_key_figures_check() -> None:
+    vague = dict(GOOD, performance_highlights="정확도를 유지하면서 추론 속도를 크게 높였습니다.")
+    (found,) = only("key_figures", vague)
+    assert "2.34x" in found.message
+    assert only("key_figures", GOOD) == []
+    in_english = dict(GOOD, performance_highlights="It is 2.34 times faster.")
+    assert only("key_figures", in_english) == []
+
+
+def test_key_figures_need_a_reported_result() -> None:
+    survey = "We survey self-feedback methods and propose a taxonomy of twelve approaches."
+    vague = dict(GOOD, performance_highlights="여러 방법을 체계적으로 분류하여 정리했습니다.")
+    assert run_checks(vague, survey, lang="ko", abstract=survey, only=["key_figures"]) == []
+
+
+# -- the registry is open ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def extra_check() -> Iterator[str]:
+    @register_check("no_hype", "no marketing words")
+    def no_hype(item: CheckInput) -> list[Problem]:
+        return [
+            Problem("no_hype", f"{key} says 혁신적", key)
+            for key, text in item.present()
+            if "혁신적" in text
+        ]
+
+    yield "no_hype"
+    del CHECKS["no_hype"]
+
+
+def test_a_registered_check_runs_with_the_others(extra_check: str) -> None:
+    hype = dict(GOOD, whats_new=GOOD["whats_new"] + " 혁신적인 결과입니다.")
+    assert [p.check for p in problems(hype)] == [extra_check]
+    assert problems(hype, only=["numbers"]) == []
