@@ -65,3 +65,9 @@ class InvalidAnswer(BackendError):
 
 class StoreError(AppError):
     exit_code = 2
+
+
+class BudgetExhausted(AppError):
+    """The run's --max-calls or --max-tokens budget is used up: stop cleanly."""
+
+    exit_code = 1

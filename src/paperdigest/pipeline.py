@@ -15,6 +15,8 @@ stored as 'flagged' when problems remain. A rerun reuses flagged summaries as th
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -22,13 +24,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .checks import Problem, check_names, run_checks
-from .errors import AppError, BackendError, ConfigError, InvalidAnswer
+from .errors import AppError, BackendError, BudgetExhausted, ConfigError, InvalidAnswer
 from .fsutil import write_atomic
 from .models import Paper, Sections, Summary
 from .render.markdown import digest_path, render_day
 from .sources import Source
 from .store import Store, SummaryKey
 from .store.checks import load_checks, save_checks
+from .store.claims import claim, heartbeat, release
 from .summarize.base import Summarizer, SummaryRequest
 from .summarize.prompts import PromptSet, abstract_input, input_hash
 
@@ -126,6 +129,11 @@ class DigestOptions:
     answer_retries: int = 2  # extra tries when an answer is not valid JSON or lacks a section
     repairs: int = 2  # extra requests for a summary that fails a check, with the problems given
     repair_flagged: bool = False  # ask again for summaries stored as flagged
+    max_calls: int | None = None  # per-run budget of LLM calls (answer retries and repairs count)
+    max_tokens: int | None = None  # per-run budget of tokens, as the backend reports them
+    claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
+    claim_poll: float = 2.0  # seconds between looks at those claims
+    heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
 
 
 @dataclass(frozen=True)
@@ -162,10 +170,12 @@ class DigestResult:
     flagged: list[Flagged] = field(default_factory=list)
     repaired: int = 0  # summaries that passed only after a repair
     checked: int = 0  # summaries checked in this run (new ones and unchecked reused ones)
+    not_attempted: list[str] = field(default_factory=list)  # left for the next run
+    stopped: str | None = None  # why the run stopped before the end (a budget), if it did
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.not_attempted
 
     def report(self) -> dict[str, Any]:
         """The run as JSON-ready data (``digest --report FILE``)."""
@@ -182,16 +192,28 @@ class DigestResult:
             "repaired": self.repaired,
             "failed": [{"id": pid, "error": err} for pid, err in self.failed],
             "flagged": [f.to_dict() for f in self.flagged],
+            "not_attempted": list(self.not_attempted),
+            "stopped": self.stopped,
             "notes": list(self.notes),
         }
 
 
 def summarize_paper(
-    summarizer: Summarizer, request: SummaryRequest, answer_retries: int
+    summarizer: Summarizer,
+    request: SummaryRequest,
+    answer_retries: int,
+    budget: tuple[int | None, int | None] = (None, None),
 ) -> tuple[Sections, int]:
-    """Ask the backend, retrying an answer that is not the three sections. (sections, tries)."""
+    """Ask the backend, retrying an answer that is not the three sections. (sections, tries).
+
+    Every call is counted against ``budget`` (max calls, max tokens) first; a call the budget
+    forbids is not made and :class:`BudgetExhausted` is raised.
+    """
     last: InvalidAnswer | None = None
     for attempt in range(1, answer_retries + 2):
+        refused = summarizer.usage.take_call(*budget)
+        if refused is not None:
+            raise BudgetExhausted(refused)
         try:
             return summarizer.summarize(request), attempt
         except InvalidAnswer as exc:
@@ -236,6 +258,7 @@ def summarize_checked(
     answer_retries: int,
     repairs: int,
     previous: Sections | None = None,
+    budget: tuple[int | None, int | None] = (None, None),
 ) -> Checked:
     """Summarize, check, and ask again with the problems while any remain (``repairs`` times).
 
@@ -252,12 +275,12 @@ def summarize_checked(
     for round_ in range(repairs + 1):
         try:
             sections, tries = summarize_paper(
-                summarizer, replace(request, problems=feedback), answer_retries
+                summarizer, replace(request, problems=feedback), answer_retries, budget
             )
         except AppError as exc:
             if round_ == 0:
                 raise
-            calls += 1
+            calls += 0 if isinstance(exc, BudgetExhausted) else 1
             error = exc
             break
         calls += tries
@@ -346,8 +369,11 @@ def run_digest(
     status = "failed"
     try:
         progress.start(len(todo), f"Summarizing {day.isoformat()}")
-        _summarize_all(todo, summarizer, prompts, store, options, state, progress)
-        status = "partial" if state.failed else "ok"
+        _summarize_all(todo, summarizer, prompts, store, options, state, progress, run_id)
+        if state.stopped:
+            status = "stopped"
+        else:
+            status = "partial" if state.failed or state.not_attempted else "ok"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
@@ -356,8 +382,8 @@ def run_digest(
         store.finish_run(
             run_id,
             listed=len(listing.papers),
-            summarized=len(state.done) - len(reused),
-            reused=len(reused),
+            summarized=len(state.done) - len(reused) - state.reused_late,
+            reused=len(reused) + state.reused_late,
             failed=len(state.failed),
             errors=[{"paper_id": pid, "error": err} for pid, err in state.failed],
             status=status,
@@ -371,8 +397,8 @@ def run_digest(
         day=day,
         path=path,
         listed=len(listing.papers),
-        summarized=len(state.done) - len(reused),
-        reused=len(reused),
+        summarized=len(state.done) - len(reused) - state.reused_late,
+        reused=len(reused) + state.reused_late,
         failed=state.failed,
         skipped=list(listing.skipped),
         backend=summarizer.name,
@@ -382,6 +408,8 @@ def run_digest(
         flagged=sorted(state.flagged, key=lambda f: order.get(f.paper_id, 0)),
         repaired=state.repaired,
         checked=state.checked,
+        not_attempted=state.not_attempted,
+        stopped=state.stopped,
     )
 
 
@@ -396,6 +424,9 @@ class _RunState:
     notes: list[str] = field(default_factory=list)
     repaired: int = 0
     checked: int = 0
+    reused_late: int = 0  # finished by a concurrent run while this one waited
+    not_attempted: list[str] = field(default_factory=list)
+    stopped: str | None = None
 
 
 def checks_for(paper: Paper, input_text: str, lang: str) -> CheckFunction:
@@ -461,12 +492,15 @@ def _summarize_all(
     options: DigestOptions,
     state: _RunState,
     progress: Progress,
+    run_id: int,
 ) -> None:
     """Run the summaries with at most ``concurrency`` in flight; save each as it completes.
 
-    Workers summarize and check (pure); only this (main) thread touches the database. A
-    ConfigError or an unreachable server stops new work at once and is raised after the papers
-    in flight finish.
+    Workers summarize and check (pure); only this (main) thread touches the database. Each
+    summary is claimed in the database first, so a concurrent run on the same database skips
+    (and later reuses) what this one is making, and the reverse. A ConfigError or an
+    unreachable server stops new work at once and is raised after the papers in flight finish;
+    a used-up budget stops new work too, and the rest is left for the next run.
     """
     if not todo:
         return
@@ -475,57 +509,126 @@ def _summarize_all(
         limit = min(limit, summarizer.max_concurrency)
     from .summarize.openai_compat import BackendUnavailable
 
+    budget = (options.max_calls, options.max_tokens)
     fatal: AppError | None = None
     pending: dict[Future[Checked], Summarize] = {}
-    queue = list(todo)
+    queue: deque[Summarize] = deque(todo)
+    deferred: list[tuple[Summarize, str]] = []  # held by another live run
+    waiting_since: float | None = None
+    last_beat = time.monotonic()
+
+    def blocked() -> bool:
+        return fatal is not None or state.stopped is not None
+
+    def take(pool: ThreadPoolExecutor, intent: Summarize) -> None:
+        """Claim and submit, or reuse what another run finished, or defer."""
+        fresh = not (options.force or intent.previous is not None)
+        result = claim(store, intent.key, run_id, check_done=fresh)
+        if result.state == "done":
+            found = store.find_summary(intent.key)
+            assert found is not None
+            _reuse(Reuse(intent.paper, found), intent.input_text, store, state)
+            state.reused_late += 1
+            progress.advance(intent.paper, "reused")
+            return
+        if result.state == "busy":
+            deferred.append((intent, result.holder))
+            return
+        request = SummaryRequest(intent.paper, intent.input_text, prompts, list(intent.problems))
+        previous = intent.previous.sections if intent.previous else None
+        future = pool.submit(
+            summarize_checked,
+            summarizer,
+            request,
+            checks_for(intent.paper, intent.input_text, intent.key.lang),
+            answer_retries=options.answer_retries,
+            repairs=max(0, options.repairs),
+            previous=previous,
+            budget=budget,
+        )
+        pending[future] = intent
+
+    def fill(pool: ThreadPoolExecutor) -> None:
+        while queue and len(pending) < limit and not blocked():
+            take(pool, queue.popleft())
+
+    def settle(intent: Summarize, future: Future[Checked]) -> None:
+        """Record one finished future (main thread), then release its claim."""
+        nonlocal fatal
+        try:
+            try:
+                outcome = future.result()
+            except BudgetExhausted as exc:
+                state.stopped = state.stopped or exc.message
+                state.not_attempted.append(intent.paper.id)
+                return
+            except (ConfigError, BackendUnavailable) as exc:
+                fatal = fatal or exc
+                state.failed.append((intent.paper.id, exc.message))
+                progress.advance(intent.paper, "failed")
+                return
+            except AppError as exc:
+                state.failed.append((intent.paper.id, exc.message))
+                progress.advance(intent.paper, "failed")
+                return
+            except Exception as exc:  # a bug in a backend must not lose the others
+                state.failed.append((intent.paper.id, f"{exc.__class__.__name__}: {exc}"))
+                progress.advance(intent.paper, "failed")
+                return
+            if isinstance(outcome.error, (ConfigError, BackendUnavailable)):
+                fatal = fatal or outcome.error
+            if isinstance(outcome.error, BudgetExhausted):
+                state.stopped = state.stopped or outcome.error.message
+            passed = _save_checked(intent, outcome, store, state)
+            progress.advance(intent.paper, "summarized" if passed else "flagged")
+        finally:
+            release(store, [intent.key])
+
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="summarize") as pool:
         try:
-            while queue or pending:
-                while queue and len(pending) < limit and fatal is None:
-                    intent = queue.pop(0)
-                    request = SummaryRequest(
-                        intent.paper, intent.input_text, prompts, list(intent.problems)
-                    )
-                    previous = intent.previous.sections if intent.previous else None
-                    future = pool.submit(
-                        summarize_checked,
-                        summarizer,
-                        request,
-                        checks_for(intent.paper, intent.input_text, intent.key.lang),
-                        answer_retries=options.answer_retries,
-                        repairs=max(0, options.repairs),
-                        previous=previous,
-                    )
-                    pending[future] = intent
+            while queue or pending or deferred:
+                fill(pool)
                 if not pending:
-                    break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    intent = pending.pop(future)
-                    try:
-                        outcome = future.result()
-                    except (ConfigError, BackendUnavailable) as exc:
-                        fatal = fatal or exc
-                        state.failed.append((intent.paper.id, exc.message))
-                        progress.advance(intent.paper, "failed")
-                        continue
-                    except AppError as exc:
-                        state.failed.append((intent.paper.id, exc.message))
-                        progress.advance(intent.paper, "failed")
-                        continue
-                    except Exception as exc:  # a bug in a backend must not lose the others
-                        state.failed.append((intent.paper.id, f"{exc.__class__.__name__}: {exc}"))
-                        progress.advance(intent.paper, "failed")
-                        continue
-                    if isinstance(outcome.error, (ConfigError, BackendUnavailable)):
-                        fatal = fatal or outcome.error
-                    passed = _save_checked(intent, outcome, store, state)
-                    progress.advance(intent.paper, "summarized" if passed else "flagged")
+                    if not deferred or blocked():
+                        break
+                    # Only papers another run is making are left: wait for it, or for its
+                    # claims to go stale (a killed run), then take them over.
+                    waiting_since = waiting_since or time.monotonic()
+                    if time.monotonic() - waiting_since > options.claim_wait:
+                        break
+                    time.sleep(options.claim_poll)
+                    retry, deferred[:] = list(deferred), []
+                    for intent, _holder in retry:
+                        take(pool, intent)
+                    continue
+                finished, _ = wait(
+                    pending, timeout=options.heartbeat_every, return_when=FIRST_COMPLETED
+                )
+                if time.monotonic() - last_beat >= options.heartbeat_every:
+                    heartbeat(store, [i.key for i in pending.values()])
+                    last_beat = time.monotonic()
+                done = [(pending.pop(f), f) for f in finished]
+                fill(pool)  # keep the pool busy while this thread saves
+                for intent, future in done:
+                    settle(intent, future)
         except BaseException:
+            # Interrupted: cancel what has not started; what is running finishes as the pool
+            # shuts down, and is saved rather than lost (it is paid for).
             for future in pending:
                 future.cancel()
+            for future, intent in list(pending.items()):
+                if not future.cancelled():
+                    settle(intent, future)  # waits for it; records success or failure
+            release(store, [i.key for i in pending.values()])
             raise
+    for intent, holder in deferred:
+        state.not_attempted.append(intent.paper.id)
+        state.notes.append(
+            f"{intent.paper.id}: still being summarized by another run ({holder}) after "
+            f"waiting {options.claim_wait:.0f}s; a later run will reuse it"
+        )
     if fatal is not None:
-        not_started = [i.paper.id for i in queue]
-        state.failed.extend((pid, "not attempted: the run stopped") for pid in not_started)
+        state.failed.extend((i.paper.id, "not attempted: the run stopped") for i in queue)
         raise fatal
+    if state.stopped is not None:
+        state.not_attempted.extend(i.paper.id for i in queue)

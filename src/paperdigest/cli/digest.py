@@ -73,7 +73,7 @@ class RichProgress:
 
     def advance(self, paper: Paper, outcome: str) -> None:
         if self.task is not None:
-            mark = {"summarized": "✓", "flagged": "!"}.get(outcome, "✗")
+            mark = {"summarized": "✓", "flagged": "!", "reused": "="}.get(outcome, "✗")
             self.progress.update(
                 self.task,
                 advance=1,  # type: ignore[arg-type]
@@ -183,6 +183,24 @@ class RichProgress:
     help="Also try again the stored summaries that are still flagged (a rerun skips them).",
 )
 @click.option(
+    "--max-calls",
+    type=click.IntRange(min=1),
+    help="Stop cleanly after N LLM calls in this run (what is left waits for the next run).",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    help="Stop cleanly once the backend reports N tokens used in this run.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    envvar="PAPERDIGEST_TIMEOUT",
+    help="Seconds to wait for one LLM answer before retrying.",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False),
@@ -207,6 +225,9 @@ def digest(
     fulltext: bool | None,
     repairs: int,
     repair_flagged: bool,
+    max_calls: int | None,
+    max_tokens: int | None,
+    timeout: float,
     report_path: str | None,
 ) -> None:
     """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
@@ -221,6 +242,7 @@ def digest(
         base_url=base_url,
         key_env=api_key_env,
         model_path=model_path,
+        timeout=timeout,
         options=_parse_options(options),
     )
     summarizer = make_summarizer(config)
@@ -250,6 +272,8 @@ def digest(
                     concurrency=concurrency,
                     repairs=repairs,
                     repair_flagged=repair_flagged,
+                    max_calls=max_calls,
+                    max_tokens=max_tokens,
                 ),
                 progress=bar,
                 source_name=source,
@@ -262,7 +286,7 @@ def digest(
     if report_path:
         _write_report(Path(report_path), result)
     _report(result)
-    if result.failed:
+    if not result.ok:
         sys.exit(1)
 
 
@@ -288,6 +312,12 @@ def _report(result: DigestResult) -> None:
         click.echo(f"warning: skipped a malformed list item: {reason}", err=True)
     for paper_id, error in result.failed:
         click.echo(f"failed: {paper_id}: {error}", err=True)
+    if result.stopped:
+        click.echo(
+            f"stopped: {result.stopped}; {len(result.not_attempted)} paper(s) left for the next "
+            "run",
+            err=True,
+        )
     if result.listed == 0:
         click.echo(
             f"no papers listed for {result.day.isoformat()} "

@@ -284,3 +284,25 @@ def m005_search(db: sqlite3.Connection) -> None:
         END;
         """
     )
+
+
+@migration
+def m007_claims(db: sqlite3.Connection) -> None:
+    """Which run is summarizing what: two runs on one database never summarize a paper twice."""
+    db.executescript(
+        """
+        CREATE TABLE claims (
+            paper_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            input_hash TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
+            owner TEXT NOT NULL,                   -- host:pid of the claiming process
+            claimed_at TEXT NOT NULL,
+            heartbeat REAL NOT NULL,               -- unix time, refreshed while working
+            PRIMARY KEY (paper_id, lang, backend, model, prompt_version, input_hash)
+        );
+        """
+    )

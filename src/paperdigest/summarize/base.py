@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -21,6 +22,35 @@ class SummaryRequest:
     input_text: str  # exactly what the model is given
     prompts: PromptSet
     problems: list[str] = field(default_factory=list)  # feedback from failed checks, if any
+
+
+class Usage:
+    """What a backend used in this process: calls, HTTP requests (retries included), tokens.
+
+    Thread-safe; the pipeline enforces per-run budgets with :meth:`take_call`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.http_requests = 0
+        self.tokens = 0
+
+    def take_call(self, max_calls: int | None, max_tokens: int | None) -> str | None:
+        """Count one call, or return why the budget forbids it (nothing counted then)."""
+        with self._lock:
+            if max_calls is not None and self.calls >= max_calls:
+                return f"the run's budget of {max_calls} LLM calls is used up (--max-calls)"
+            if max_tokens is not None and self.tokens >= max_tokens:
+                return (f"the run's budget of {max_tokens} tokens is used up ({self.tokens} "
+                        "used; --max-tokens)")
+            self.calls += 1
+            return None
+
+    def add(self, *, tokens: int = 0, http_requests: int = 0) -> None:
+        with self._lock:
+            self.tokens += tokens
+            self.http_requests += http_requests
 
 
 class Summarizer(ABC):
@@ -52,6 +82,14 @@ class Summarizer(ABC):
 
     @abstractmethod
     def summarize(self, request: SummaryRequest) -> Sections: ...
+
+    @property
+    def usage(self) -> Usage:
+        """Calls and tokens used so far (backends add tokens and HTTP requests they see)."""
+        found = self.__dict__.get("_usage")
+        if found is None:
+            found = self.__dict__.setdefault("_usage", Usage())
+        return found  # type: ignore[no-any-return]
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (loaded models, HTTP pools)."""

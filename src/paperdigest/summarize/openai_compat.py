@@ -59,8 +59,17 @@ class OpenAICompatible(Summarizer):
             self.options = self.Options(**(options or {}))
         except Exception as exc:
             raise ConfigError(f"bad option for the openai backend: {exc}") from None
+        import httpx
+
+        def count_request(request: httpx.Request) -> None:
+            self.usage.add(http_requests=1)
+
         self.client = openai.OpenAI(
-            base_url=self.base_url, api_key=key, timeout=timeout, max_retries=max_retries
+            base_url=self.base_url,
+            api_key=key,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=openai.DefaultHttpxClient(event_hooks={"request": [count_request]}),
         )
         self._model = model or self._default_model()
         self._structured = True  # falls back to json_object mode if the server refuses schemas
@@ -133,6 +142,9 @@ class OpenAICompatible(Summarizer):
             raise InvalidAnswer(f"unreadable answer from the server: {exc}") from None
         except ValueError as exc:  # the SDK raises JSONDecodeError for a body that is not JSON
             raise InvalidAnswer(f"the server's answer is not JSON: {exc}") from None
+        total = getattr(getattr(response, "usage", None), "total_tokens", None)
+        if isinstance(total, int):
+            self.usage.add(tokens=total)
         choices = getattr(response, "choices", None)
         if not isinstance(choices, list) or not choices:
             raise InvalidAnswer("the server's answer has no choices")

@@ -1,0 +1,103 @@
+"""Claims: a row per summary being made, so concurrent runs on one database split the work.
+
+A claim is taken in the same ``BEGIN IMMEDIATE`` transaction that checks for a finished summary,
+so two runs can never both decide to summarize one key. A claim whose process is gone (same
+host, dead pid) or whose heartbeat is older than the TTL is stale and may be taken over: a run
+killed with SIGKILL blocks nobody for long.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from . import Store, SummaryKey, utcnow
+
+CLAIM_TTL = 300.0  # seconds without a heartbeat before a claim from another host is stale
+HOST = socket.gethostname()
+
+_WHERE = (
+    "paper_id = ? AND lang = ? AND backend = ? AND model = ? AND prompt_version = ? "
+    "AND input_hash = ?"
+)
+
+
+def owner_id() -> str:
+    return f"{HOST}:{os.getpid()}"
+
+
+def _key(key: SummaryKey) -> tuple[str, ...]:
+    return (key.paper_id, key.lang, key.backend, key.model, key.prompt_version, key.input_hash)
+
+
+def _alive(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return True  # another machine: only the heartbeat can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    state: Literal["claimed", "done", "busy"]
+    holder: str = ""  # the other run's owner when busy
+
+
+def claim(
+    store: Store,
+    key: SummaryKey,
+    run_id: int,
+    *,
+    check_done: bool = True,
+    ttl: float = CLAIM_TTL,
+    now: float | None = None,
+) -> ClaimResult:
+    """Take the claim for ``key`` unless a summary exists (``done``) or a live run holds it."""
+    current = time.time() if now is None else now
+    me = owner_id()
+    with store.transaction() as db:
+        if check_done and db.execute(
+            f"SELECT 1 FROM summaries WHERE {_WHERE}", _key(key)
+        ).fetchone():
+            return ClaimResult("done")
+        row = db.execute(f"SELECT owner, heartbeat FROM claims WHERE {_WHERE}",
+                         _key(key)).fetchone()
+        if row is not None and row["owner"] != me:
+            fresh = current - float(row["heartbeat"]) < ttl
+            if fresh and _alive(row["owner"]):
+                return ClaimResult("busy", row["owner"])
+        db.execute(
+            "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
+            "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(paper_id, lang, backend, model, prompt_version, input_hash) DO UPDATE "
+            "SET run_id = excluded.run_id, owner = excluded.owner, "
+            "claimed_at = excluded.claimed_at, heartbeat = excluded.heartbeat",
+            (*_key(key), run_id, me, utcnow(), current),
+        )
+    return ClaimResult("claimed")
+
+
+def release(store: Store, keys: Iterable[SummaryKey]) -> None:
+    me = owner_id()
+    with store.transaction() as db:
+        for key in keys:
+            db.execute(f"DELETE FROM claims WHERE {_WHERE} AND owner = ?", (*_key(key), me))
+
+
+def heartbeat(store: Store, keys: Iterable[SummaryKey], *, now: float | None = None) -> None:
+    current = time.time() if now is None else now
+    me = owner_id()
+    with store.transaction() as db:
+        for key in keys:
+            db.execute(f"UPDATE claims SET heartbeat = ? WHERE {_WHERE} AND owner = ?",
+                       (current, *_key(key), me))
