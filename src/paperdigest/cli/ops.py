@@ -1,18 +1,103 @@
-"""Operations commands: ``status`` (the fail-loud completeness report a scheduler runs)."""
+"""Operations commands: ``backfill`` and ``daily`` (many days, one model load) and ``status``
+(the fail-loud completeness report a scheduler runs)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
+from typing import Any
 
 import click
 
 from ..config import default_db_path
-from ..ops import day_range
+from ..errors import AppError, ConfigError, FetchError
+from ..ops import MAX_RANGE_DAYS, daily_days, day_range
 from ..store import Store
 from ..store.status import day_status
-from .digest import parse_day
+from .digest import Runner, _report, parse_day, run_options, split_settings
+
+
+def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
+    """Digest each day in order with one runner. A day whose list cannot be fetched is
+    reported and the next day goes on; a configuration error stops everything (exit 2)."""
+    settings = split_settings(kwargs)
+    if settings.source.startswith("file:") and len(days) > 1:
+        raise ConfigError("a file source holds one day: use --source hf for a range of days")
+    problems: list[str] = []
+    with Runner(settings, days=len(days)) as runner:
+        for day in days:
+            try:
+                result = runner.run_day(day)
+            except FetchError as exc:
+                problems.append(f"{day.isoformat()}: {exc.message}")
+                click.echo(f"{day.isoformat()}: not fetched: {exc.message}", err=True)
+                continue
+            except ConfigError:
+                raise
+            except AppError as exc:
+                if exc.exit_code == 2:
+                    raise
+                problems.append(f"{day.isoformat()}: {exc.message}")
+                click.echo(f"{day.isoformat()}: stopped: {exc.message}", err=True)
+                break
+            _report(result)
+            if not result.ok:
+                problems.append(f"{day.isoformat()}: incomplete")
+            if result.stopped:
+                break  # the budget is for the whole command
+    if problems:
+        click.echo(f"{len(problems)} day(s) with problems: " + "; ".join(problems), err=True)
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day.")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day (default: today).")
+@click.option(
+    "--max-days",
+    type=click.IntRange(min=1),
+    default=MAX_RANGE_DAYS,
+    show_default=True,
+    help="Refuse longer ranges (a guard against typos).",
+)
+@run_options
+def backfill(start: str, end: str | None, max_days: int, **kwargs: Any) -> None:
+    """Digest every day from --from to --to, oldest first; resumable.
+
+    Stored summaries are reused, so an interrupted backfill run again continues where it
+    stopped. Weekends and empty days are not failures. The model is loaded once.
+    """
+    first = parse_day(start)
+    assert first is not None
+    last = parse_day(end) or dt.date.today()
+    _run_days(day_range(first, last, max_days=max_days), kwargs)
+
+
+@click.command()
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    envvar="PAPERDIGEST_TZ",
+    help="Time zone that decides which list date is 'today' (IANA name, e.g. Asia/Seoul).",
+)
+@click.option(
+    "--lookback",
+    type=click.IntRange(0, 14),
+    default=1,
+    show_default=True,
+    help="Also fetch this many earlier days again: late additions and fresh votes.",
+)
+@run_options
+def daily(tz: str, lookback: int, **kwargs: Any) -> None:
+    """The scheduled job: today's list in --tz, plus the days before it again.
+
+    Run it several times a day (see examples/): the list keeps filling in during the day, each
+    run adds what is new and refreshes the votes, and stored summaries cost nothing.
+    """
+    days = daily_days(dt.datetime.now(dt.UTC), tz, lookback=lookback)
+    _run_days(days, kwargs)
 
 
 @click.command()
@@ -62,4 +147,6 @@ def status(date_: str | None, start: str | None, end: str | None, lang: str,
 
 
 def register(cli: click.Group) -> None:
+    cli.add_command(backfill)
+    cli.add_command(daily)
     cli.add_command(status)
