@@ -130,7 +130,10 @@ def test_backfill_goes_on_past_a_day_that_cannot_be_fetched(  # type: ignore[no-
     monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
     _hf_days(fake_hf)
     fake_hf.replies["2024-07-19"] = deque([Reply(503, b"down")] * 10)
-    monkeypatch.setattr("paperdigest.http.HttpPolicy.backoff_base", 0.01)
+    from paperdigest.http import HttpPolicy
+
+    monkeypatch.setattr("paperdigest.sources.hf_daily.HttpPolicy",
+                        lambda: HttpPolicy(attempts=3, backoff_base=0.01))
     result = CliRunner().invoke(cli, ["backfill", "--from", "2024-07-19", "--to", "2024-07-22",
                                       "--backend", "extractive", "--db", str(tmp_path / "p.db"),
                                       "--out", str(tmp_path / "out")])
