@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ class Store:
                 self.db = _connect_readonly(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                _check_writable(self.path)
                 self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -66,7 +67,9 @@ class Store:
             else:
                 self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open database {self.path}: {exc}") from None
+            raise StoreError(
+                f"cannot open database {self.path}: {exc}{disk_hint(self.path)}"
+            ) from None
         except OSError as exc:
             raise StoreError(f"cannot open database {self.path}: {exc.strerror}") from None
 
@@ -88,17 +91,29 @@ class Store:
         try:
             yield self.db
         except sqlite3.OperationalError as exc:  # read-only file, full disk, lock timeout
-            self.db.execute("ROLLBACK")
-            raise StoreError(f"cannot write to {self.path}: {exc}") from None
+            self._rollback()
+            raise StoreError(f"cannot write to {self.path}: {exc}{self._disk_hint()}") from None
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self.db.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise StoreError(
+                    f"cannot write to {self.path}: {exc}{self._disk_hint()}"
+                ) from None
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open (SQLite ends it by itself on some errors,
+        such as a full disk; a second ROLLBACK would hide the real error)."""
+        if self.db.in_transaction:
+            with suppress(sqlite3.DatabaseError):
                 self.db.execute("ROLLBACK")
-                raise StoreError(f"cannot write to {self.path}: {exc}") from None
+
+    def _disk_hint(self) -> str:
+        return disk_hint(self.path)
 
     def migrations(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
@@ -311,6 +326,29 @@ class Store:
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
+
+
+def _check_writable(path: Path) -> None:
+    """A database we must write needs a writable file and folder (WAL keeps files beside it)."""
+    import os
+
+    for target, what in ((path, "file"), (path.parent, "folder")):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise StoreError(
+                f"database {path} is read-only (its {what} cannot be written): point --db at "
+                "a writable copy; 'status' and 'serve' only read it"
+            )
+
+
+def disk_hint(path: Path) -> str:
+    """' (the disk is full)' when the file's folder has no space left, else ''."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
+    except OSError:
+        return ""
+    return " (the disk is full: free some space and run again)" if free < 64 * 1024 else ""
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
