@@ -22,15 +22,37 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fakes import FakeOpenAI, hf_item  # noqa: E402
+from fakes import FakeOpenAI, hf_item
 
 
-def run_once(workdir: Path, source: Path, server: FakeOpenAI, concurrency: int) -> tuple[float, int]:
+def run_once(
+    workdir: Path, source: Path, server: FakeOpenAI, concurrency: int
+) -> tuple[float, int]:
     env = dict(os.environ, PAPERDIGEST_HOME=str(workdir / f"home{concurrency}"))
-    cmd = [sys.executable, "-m", "paperdigest", "digest", "--source", f"file:{source}",
-           "--backend", "openai", "--base-url", server.base_url, "--model", "fake-model",
-           "--concurrency", str(concurrency), "--db", str(workdir / f"c{concurrency}.db"),
-           "--out", str(workdir / f"out{concurrency}"), "--no-progress", "--repairs", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "paperdigest",
+        "digest",
+        "--source",
+        f"file:{source}",
+        "--backend",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "fake-model",
+        "--concurrency",
+        str(concurrency),
+        "--db",
+        str(workdir / f"c{concurrency}.db"),
+        "--out",
+        str(workdir / f"out{concurrency}"),
+        "--no-progress",
+        "--repairs",
+        "0",
+        "--no-fulltext",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -48,14 +70,22 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        items = [hf_item(f"2407.{i:05d}", f"Benchmark paper {i}", upvotes=i,
-                         abstract=f"We propose method {i}. It improves accuracy by {i}.5%.")
-                 for i in range(args.papers)]
+        items = [
+            hf_item(
+                f"2407.{i:05d}",
+                f"Benchmark paper {i}",
+                upvotes=i,
+                abstract=f"We propose method {i}. It improves accuracy by {i}.5%.",
+            )
+            for i in range(args.papers)
+        ]
         source = workdir / "day.json"
         source.write_text(json.dumps(items))
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}; {args.papers} papers, server latency "
-              f"{args.latency:g} s")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}; {args.papers} papers, server latency "
+            f"{args.latency:g} s"
+        )
         print(f"{'C':>3} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'requests':>9} {'peak RSS':>9}")
         worst = 0.0
         for concurrency in (1, 4, 8):
@@ -67,8 +97,9 @@ def main() -> None:
             worst = max(worst, ratio)
             # ru_maxrss of children is the max over all children so far; each run is measured
             # separately below with a fresh process group for an exact per-run figure.
-            print(f"{concurrency:>3} {wall:>8.2f} {ideal:>8.2f} {ratio:>6.3f} {requests:>9}",
-                  end="")
+            print(
+                f"{concurrency:>3} {wall:>8.2f} {ideal:>8.2f} {ratio:>6.3f} {requests:>9}", end=""
+            )
             print(f" {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:>7.1f}MB")
         print(f"worst ratio {worst:.3f} (target <= 1.10)")
 

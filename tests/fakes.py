@@ -239,3 +239,49 @@ class FakeHF(_Server):
         page = int(query.get("p", 0))
         items = self.days.get(day, [])
         self._send(handler, Reply(body=items[page * limit : (page + 1) * limit]))
+
+
+class Flaky:
+    """A responder that fails a share of requests, deterministically (seeded).
+
+    ``rates`` maps a fault to its share: ``500`` (server error), ``429`` (rate limit with
+    ``Retry-After``), ``json`` (a 200 whose body is cut off), ``hang`` (answers after ``hang``
+    seconds, past the client's timeout). What it did is counted in ``kinds``.
+    """
+
+    def __init__(self, rates: dict[str, float], *, seed: int = 7, hang: float = 3.0,
+                 retry_after: float = 0.2) -> None:
+        import random
+
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.rates = rates
+        self.hang = hang
+        self.retry_after = retry_after
+        self.kinds: dict[str, int] = {}
+
+    def pick(self) -> str:
+        with self.lock:
+            roll = self.rng.random()
+            edge = 0.0
+            kind = "ok"
+            for name, rate in self.rates.items():
+                edge += rate
+                if roll < edge:
+                    kind = name
+                    break
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            return kind
+
+    def __call__(self, request: dict[str, Any]) -> Reply:
+        kind = self.pick()
+        if kind == "500":
+            return Reply(500, {"error": {"message": "internal error"}})
+        if kind == "429":
+            return Reply(429, {"error": {"message": "rate limited"}},
+                         {"Retry-After": f"{self.retry_after:g}"})
+        if kind == "json":
+            return Reply(200, b'{"id": "x", "choices": [')
+        if kind == "hang":
+            return Reply(200, b"{}", delay=self.hang)
+        return sections_reply(default_sections(request))

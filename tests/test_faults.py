@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner
 
 from conftest import SHARED_DAY
-from fakes import FakeOpenAI, Reply, default_sections, sections_reply, title_of
+from fakes import FakeOpenAI, Flaky, title_of
 from paperdigest.cli import cli
 
 
@@ -33,43 +30,16 @@ def env(tmp_path: Path) -> dict[str, str]:
     return dict(os.environ, PAPERDIGEST_HOME=str(tmp_path / "home"))
 
 
-class Flaky:
-    """30% of requests fail: 500s, 429s with Retry-After, invalid JSON, and hangs."""
-
-    def __init__(self, seed: int = 7, hang: float = 3.0) -> None:
-        self.rng = random.Random(seed)
-        self.lock = threading.Lock()
-        self.hang = hang
-        self.kinds: Counter[str] = Counter()
-
-    def __call__(self, request: dict[str, Any]) -> Reply:
-        with self.lock:
-            roll = self.rng.random()
-        kind = ("500" if roll < 0.09 else "429" if roll < 0.18 else "json" if roll < 0.24
-                else "hang" if roll < 0.30 else "ok")
-        with self.lock:
-            self.kinds[kind] += 1
-        if kind == "500":
-            return Reply(500, {"error": {"message": "internal error"}})
-        if kind == "429":
-            return Reply(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0.2"})
-        if kind == "json":
-            return Reply(200, b'{"id": "x", "choices": [')
-        if kind == "hang":
-            return Reply(200, b"{}", delay=self.hang)
-        return sections_reply(default_sections(request))
-
-
 def test_day_completes_through_a_server_failing_30_percent(tmp_path: Path,
                                                            shared_day: list) -> None:
-    flaky = Flaky()
+    flaky = Flaky({"500": 0.09, "429": 0.09, "json": 0.06, "hang": 0.06}, hang=3.0)
     with FakeOpenAI(flaky) as server:
         proc = subprocess.run(digest_cmd(tmp_path, server, "--timeout", "1"), env=env(tmp_path),
                               capture_output=True, text=True, timeout=300)
         requests = len(server.chat_requests)
     assert proc.returncode == 0, proc.stderr
     assert "16 listed, 16 summarized now, 0 reused, 0 failed" in proc.stderr
-    assert all(flaky.kinds[k] > 0 for k in ("500", "429", "json", "hang")), flaky.kinds
+    assert all(flaky.kinds.get(k, 0) > 0 for k in ("500", "429", "json", "hang")), flaky.kinds
     assert requests == sum(flaky.kinds.values())
     assert requests < 16 * 2  # bounded retries, not a storm
 
