@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +42,7 @@ from .summarize.prompts import PromptSet, abstract_input, input_hash
 class Reuse:
     paper: Paper
     summary: Summary
+    input_text: str = ""  # what the stored summary was made from (its checks use it)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def plan_day(
             problems = tuple((stored_problems or {}).get(key, ()))
             intents.append(Summarize(paper, key, text, problems=problems, previous=stored))
         else:
-            intents.append(Reuse(paper, stored))
+            intents.append(Reuse(paper, stored, text))
     return intents
 
 
@@ -326,33 +327,12 @@ def run_digest(
     notes: list[str] = []
     if lang != options.lang:
         notes.append(f"the {summarizer.name} backend writes {lang}, not {options.lang}")
-    inputs = {p.id: build_input(p) for p in papers}
     key_args = {
         "lang": lang,
         "backend": summarizer.name,
         "model": summarizer.model_id,
         "prompt_version": prompts.version,
     }
-    existing: dict[SummaryKey, Summary] = {}
-    stored_problems: dict[SummaryKey, list[str]] = {}
-    for paper in papers:
-        key = make_key(paper, inputs[paper.id], **key_args)
-        found = store.find_summary(key)
-        if found is not None:
-            existing[key] = found
-            if found.status == "flagged" and found.id is not None:
-                record = load_checks(store, found.id)
-                stored_problems[key] = [p.message for p in record.problems] if record else []
-    intents = plan_day(
-        papers,
-        inputs,
-        existing,
-        force=options.force,
-        repair_flagged=options.repair_flagged,
-        stored_problems=stored_problems,
-        **key_args,
-    )
-
     run_id = store.start_run(
         "digest",
         day=day.isoformat(),
@@ -362,14 +342,11 @@ def run_digest(
         model=summarizer.model_id,
     )
     state = _RunState(lang=lang)
-    reused = [i for i in intents if isinstance(i, Reuse)]
-    for intent in reused:
-        _reuse(intent, inputs[intent.paper.id], store, state)
-    todo = [i for i in intents if isinstance(i, Summarize)]
+    planned = _plan_lazily(papers, build_input, store, options, key_args)
     status = "failed"
     try:
-        progress.start(len(todo), f"Summarizing {day.isoformat()}")
-        _summarize_all(todo, summarizer, prompts, store, options, state, progress, run_id)
+        progress.start(len(papers), f"Summarizing {day.isoformat()}")
+        _summarize_all(planned, summarizer, prompts, store, options, state, progress, run_id)
         if state.stopped:
             status = "stopped"
         else:
@@ -382,8 +359,8 @@ def run_digest(
         store.finish_run(
             run_id,
             listed=len(listing.papers),
-            summarized=len(state.done) - len(reused) - state.reused_late,
-            reused=len(reused) + state.reused_late,
+            summarized=len(state.done) - state.reused,
+            reused=state.reused,
             failed=len(state.failed),
             errors=[{"paper_id": pid, "error": err} for pid, err in state.failed],
             status=status,
@@ -397,8 +374,8 @@ def run_digest(
         day=day,
         path=path,
         listed=len(listing.papers),
-        summarized=len(state.done) - len(reused) - state.reused_late,
-        reused=len(reused) + state.reused_late,
+        summarized=len(state.done) - state.reused,
+        reused=state.reused,
         failed=state.failed,
         skipped=list(listing.skipped),
         backend=summarizer.name,
@@ -424,7 +401,7 @@ class _RunState:
     notes: list[str] = field(default_factory=list)
     repaired: int = 0
     checked: int = 0
-    reused_late: int = 0  # finished by a concurrent run while this one waited
+    reused: int = 0  # stored summaries used as they are (some finished by a concurrent run)
     not_attempted: list[str] = field(default_factory=list)
     stopped: str | None = None
 
@@ -442,6 +419,7 @@ def _reuse(intent: Reuse, input_text: str, store: Store, state: _RunState) -> No
     """A stored summary: use its check results, or check it now if it never was (no LLM)."""
     summary = intent.summary
     state.done[intent.paper.id] = summary.sections
+    state.reused += 1
     if summary.id is None:
         return
     record = load_checks(store, summary.id)
@@ -484,8 +462,43 @@ def _save_checked(intent: Summarize, outcome: Checked, store: Store, state: _Run
     return True
 
 
+def _plan_lazily(
+    papers: Sequence[Paper],
+    build_input: Callable[[Paper], str],
+    store: Store,
+    options: DigestOptions,
+    key_args: dict[str, str],
+) -> Iterator[Intent]:
+    """Plan one paper at a time, in vote order, as its input text is built.
+
+    Building an input may mean fetching the paper from arXiv (seconds, rate-limited), so the
+    runner pulls plans only as it has room and summarizes the first papers meanwhile. Planning
+    itself is :func:`plan_day`, one paper at a time.
+    """
+    for paper in papers:
+        text = build_input(paper)
+        key = make_key(paper, text, **key_args)  # type: ignore[arg-type]
+        found = store.find_summary(key)
+        existing: dict[SummaryKey, Summary] = {}
+        stored_problems: dict[SummaryKey, list[str]] = {}
+        if found is not None:
+            existing[key] = found
+            if found.status == "flagged" and found.id is not None:
+                record = load_checks(store, found.id)
+                stored_problems[key] = [p.message for p in record.problems] if record else []
+        yield from plan_day(
+            [paper],
+            {paper.id: text},
+            existing,
+            force=options.force,
+            repair_flagged=options.repair_flagged,
+            stored_problems=stored_problems,
+            **key_args,  # type: ignore[arg-type]
+        )
+
+
 def _summarize_all(
-    todo: list[Summarize],
+    planned: Iterator[Intent],
     summarizer: Summarizer,
     prompts: PromptSet,
     store: Store,
@@ -496,14 +509,15 @@ def _summarize_all(
 ) -> None:
     """Run the summaries with at most ``concurrency`` in flight; save each as it completes.
 
-    Workers summarize and check (pure); only this (main) thread touches the database. Each
+    ``planned`` yields one intent per paper; stored summaries are used at once, new ones are
+    pulled a few ahead of the workers (their inputs may take seconds to fetch, which then
+    overlaps with summarizing). Workers summarize and check (pure); only this (main) thread
+    touches the database. Each
     summary is claimed in the database first, so a concurrent run on the same database skips
     (and later reuses) what this one is making, and the reverse. A ConfigError or an
     unreachable server stops new work at once and is raised after the papers in flight finish;
     a used-up budget stops new work too, and the rest is left for the next run.
     """
-    if not todo:
-        return
     limit = max(1, options.concurrency)
     if summarizer.max_concurrency is not None:
         limit = min(limit, summarizer.max_concurrency)
@@ -512,7 +526,8 @@ def _summarize_all(
     budget = (options.max_calls, options.max_tokens)
     fatal: AppError | None = None
     pending: dict[Future[Checked], Summarize] = {}
-    queue: deque[Summarize] = deque(todo)
+    queue: deque[Summarize] = deque()  # planned, waiting for a worker
+    exhausted = False
     deferred: list[tuple[Summarize, str]] = []  # held by another live run
     waiting_since: float | None = None
     last_beat = time.monotonic()
@@ -528,7 +543,6 @@ def _summarize_all(
             found = store.find_summary(intent.key)
             assert found is not None
             _reuse(Reuse(intent.paper, found), intent.input_text, store, state)
-            state.reused_late += 1
             progress.advance(intent.paper, "reused")
             return
         if result.state == "busy":
@@ -551,6 +565,21 @@ def _summarize_all(
     def fill(pool: ThreadPoolExecutor) -> None:
         while queue and len(pending) < limit and not blocked():
             take(pool, queue.popleft())
+
+    def plan_next() -> bool:
+        """Plan one more paper (a stored summary is used at once); False when none is left."""
+        nonlocal exhausted
+        for intent in planned:
+            if isinstance(intent, Reuse):
+                _reuse(intent, intent.input_text, store, state)
+                progress.advance(intent.paper, "reused")
+            elif state.stopped is not None:
+                state.not_attempted.append(intent.paper.id)  # over budget: next run
+            else:
+                queue.append(intent)
+            return True
+        exhausted = True
+        return False
 
     def settle(intent: Summarize, future: Future[Checked]) -> None:
         """Record one finished future (main thread), then release its claim."""
@@ -586,31 +615,38 @@ def _summarize_all(
 
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="summarize") as pool:
         try:
-            while queue or pending or deferred:
+            while True:
+                if blocked() and not pending:
+                    break
                 fill(pool)
-                if not pending:
-                    if not deferred or blocked():
-                        break
-                    # Only papers another run is making are left: wait for it, or for its
-                    # claims to go stale (a killed run), then take them over.
-                    waiting_since = waiting_since or time.monotonic()
-                    if time.monotonic() - waiting_since > options.claim_wait:
-                        break
-                    time.sleep(options.claim_poll)
-                    retry, deferred[:] = list(deferred), []
-                    for intent, _holder in retry:
-                        take(pool, intent)
+                if not blocked() and not exhausted and len(queue) < limit:
+                    plan_next()  # plan ahead while the workers are busy
                     continue
-                finished, _ = wait(
-                    pending, timeout=options.heartbeat_every, return_when=FIRST_COMPLETED
-                )
-                if time.monotonic() - last_beat >= options.heartbeat_every:
-                    heartbeat(store, [i.key for i in pending.values()])
-                    last_beat = time.monotonic()
-                done = [(pending.pop(f), f) for f in finished]
-                fill(pool)  # keep the pool busy while this thread saves
-                for intent, future in done:
-                    settle(intent, future)
+                if pending:
+                    finished, _ = wait(
+                        pending, timeout=options.heartbeat_every, return_when=FIRST_COMPLETED
+                    )
+                    if time.monotonic() - last_beat >= options.heartbeat_every:
+                        heartbeat(store, [i.key for i in pending.values()])
+                        last_beat = time.monotonic()
+                    done = [(pending.pop(f), f) for f in finished]
+                    fill(pool)  # keep the pool busy while this thread saves
+                    for intent, future in done:
+                        settle(intent, future)
+                    continue
+                if queue or not exhausted:
+                    continue
+                if not deferred:
+                    break
+                # Only papers another run is making are left: wait for it, or for its claims
+                # to go stale (a killed run), then take them over.
+                waiting_since = waiting_since or time.monotonic()
+                if time.monotonic() - waiting_since > options.claim_wait:
+                    break
+                time.sleep(options.claim_poll)
+                retry, deferred[:] = list(deferred), []
+                for intent, _holder in retry:
+                    take(pool, intent)
         except BaseException:
             # Interrupted: cancel what has not started; what is running finishes as the pool
             # shuts down, and is saved rather than lost (it is paid for).
@@ -632,3 +668,5 @@ def _summarize_all(
         raise fatal
     if state.stopped is not None:
         state.not_attempted.extend(i.paper.id for i in queue)
+        while plan_next():  # stored summaries still count; new ones wait for the next run
+            pass
