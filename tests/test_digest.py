@@ -231,3 +231,37 @@ def test_garbage_bodies_are_retried_as_invalid_answers(tmp_path: Path, shared_da
     assert "failed: 2407.14507: no valid answer after 3 tries: the server's answer has no " \
            "message content" in result.stderr
     assert len(server.chat_requests) == 3
+
+
+def test_inputs_are_built_while_earlier_papers_are_summarized(tmp_path: Path,
+                                                              shared_day: list) -> None:
+    """Slow inputs (a full-text fetch) overlap with summarizing: the first request reaches the
+    server before the last input is built."""
+    import time
+
+    from paperdigest.pipeline import DigestOptions, run_digest
+    from paperdigest.sources.file_snapshot import FileSource
+    from paperdigest.summarize import BackendConfig, make_summarizer
+    from paperdigest.summarize.prompts import abstract_input, load_prompts
+
+    built: list[float] = []
+
+    def slow_input(paper):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        built.append(time.monotonic())
+        return abstract_input(paper)
+
+    arrivals: list[float] = []
+
+    def responder(request: dict) -> Reply:
+        arrivals.append(time.monotonic())
+        return sections_reply(default_sections(request))
+
+    with FakeOpenAI(responder) as server, Store(tmp_path / "p.db") as store:
+        summarizer = make_summarizer(BackendConfig(name="openai", base_url=server.base_url,
+                                                   model="fake-model"))
+        result = run_digest(FileSource(SHARED_DAY), store, summarizer, load_prompts("ko"),
+                            DigestOptions(day=None, out_dir=tmp_path / "out", repairs=0),
+                            build_input=slow_input)
+    assert result.summarized == 16 and len(built) == 16
+    assert min(arrivals) < max(built)
