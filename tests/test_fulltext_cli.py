@@ -161,7 +161,8 @@ def test_digest_reads_the_full_text_and_records_where_it_came_from(
     first = run(*args)
     assert first.exit_code in (0, 1), first.stderr
     assert "full text: 1 from arXiv HTML, 1 from PDF, 1 abstract only" in first.stderr
-    assert f"full text {PDF_ID}: pdf (html: HTTP 404; pdf: ok" in first.stderr
+    assert f"full text {PDF_ID}: pdf in " in first.stderr
+    assert "s (html: HTTP 404; pdf: ok (application/pdf, " in first.stderr
     assert sorted(arxiv.paths()) == sorted(
         [
             f"/html/{HTML_ID}",

@@ -311,3 +311,20 @@ def test_unwritable_cache_falls_back_with_a_reason(
     text = builder(paper)
     assert text == f"Title: {F.TITLE}\n\nAbstract:\n{F.ABSTRACT}"
     assert "cannot write" in builder.built[ID].result.reason
+
+
+@pytest.mark.parametrize(
+    ("served", "reason"),
+    [
+        (Served(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}), "DecodingError"),
+        (Served(302, b"", headers={"Location": f"/html/{ID}"}), "TooManyRedirects"),
+    ],
+    ids=["bad-gzip", "redirect-loop"],
+)
+def test_garbled_responses_fall_back_without_a_crash(
+    arxiv: FakeArxiv, make: Make, served: Served, reason: str
+) -> None:
+    arxiv.routes[f"/html/{ID}"] = served
+    result = make().get(ID)
+    assert result.source == "abstract"
+    assert f"html: {reason}" in result.reason

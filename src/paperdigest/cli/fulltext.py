@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,39 +23,23 @@ if TYPE_CHECKING:
 
 
 class FetchReporter:
-    """Says which paper's full text is being fetched: a spinner on a terminal, else one line per
-    download on stderr. Cached papers stay quiet."""
+    """One line on stderr per paper whose full text was downloaded (cached papers stay quiet).
 
-    def __init__(self, tty: bool) -> None:
-        self.tty = tty
-        self._status: object = None
-        self._console: object = None
+    Plain lines, no live display of its own: the pipeline builds inputs while its progress bar
+    is up, and rich prints lines written to stderr above the bar.
+    """
+
+    def __init__(self) -> None:
         self.count = 0
 
     def fetching(self, paper: Paper) -> None:
         self.count += 1
-        if not self.tty:
-            return
-        from rich.console import Console
-
-        if self._console is None:
-            self._console = Console(stderr=True)
-        console = self._console
-        assert isinstance(console, Console)
-        status = console.status(f"Full text {self.count}: {paper.id} (arXiv asks for 3 s spacing)")
-        status.start()
-        self._status = status
 
     def fetched(self, paper: Paper, result: FulltextResult) -> None:
-        status = self._status
-        if status is not None:
-            status.stop()  # type: ignore[attr-defined]
-            self._status = None
-        if result.from_cache:
-            return
-        size = f", {result.downloaded / 1e6:.1f} MB" if result.downloaded else ""
+        if result.from_cache or not result.attempts:
+            return  # nothing was asked of arXiv (cached, or arXiv is down for this run)
         click.echo(
-            f"full text {paper.id}: {result.source} ({result.reason}{size}, {result.seconds:.1f}s)",
+            f"full text {paper.id}: {result.source} in {result.seconds:.1f}s ({result.reason})",
             err=True,
         )
 
@@ -72,12 +55,16 @@ class DigestInputs:
         return self._build(paper)
 
     def close(self) -> None:
+        if self.fulltext is None:
+            return  # abstracts only: nothing to close (and no reason to import pymupdf)
         from ..fulltext import FulltextInput
 
         if isinstance(self.fulltext, FulltextInput):
             self.fulltext.close()
 
     def report(self) -> None:
+        if self.fulltext is None:
+            return
         from ..fulltext import FulltextInput
 
         if not isinstance(self.fulltext, FulltextInput) or not self.fulltext.built:
@@ -101,15 +88,14 @@ def digest_inputs(
     fulltext: bool | None, summarizer: Summarizer, store: Store, progress: bool
 ) -> DigestInputs:
     """``--fulltext`` default: on for every LLM backend (within its budget), off for extractive,
-    which only ever reads the abstract."""
+    which only ever reads the abstract. ``progress`` (a bar is shown) changes nothing today: the
+    per-download lines print either way, above the bar when there is one."""
     enabled = summarizer.name != "extractive" if fulltext is None else fulltext
     if not enabled:
         return DigestInputs(abstract_input)
     from ..fulltext import FulltextInput
 
-    builder = FulltextInput.for_summarizer(
-        summarizer, store=store, progress=FetchReporter(tty=progress and sys.stderr.isatty())
-    )
+    builder = FulltextInput.for_summarizer(summarizer, store=store, progress=FetchReporter())
     return DigestInputs(builder, builder)
 
 

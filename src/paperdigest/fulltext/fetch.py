@@ -327,6 +327,9 @@ class ArxivFetcher:
         except FetchError as exc:
             self.down = exc.message
             return None, Attempt(source, url, "failed", exc.message), 0, None
+        except httpx.HTTPError as exc:  # a body that cannot be decoded, a redirect loop
+            detail = f"{exc.__class__.__name__}: {exc}"
+            return None, Attempt(source, url, "failed", detail), 0, None
         size = len(response.content)
         if response.status_code in PERMANENT_STATUSES:
             attempt = Attempt(source, url, "missing", f"HTTP {response.status_code}")

