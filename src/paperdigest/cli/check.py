@@ -162,8 +162,3 @@ def eval_(
             f"({', '.join(missing[:5])}); they count as empty for chrF",
             err=True,
         )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(check)
-    cli.add_command(eval_)

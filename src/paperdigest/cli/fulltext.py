@@ -163,7 +163,3 @@ def fulltext_command(path_or_id: str, as_json: bool, refresh: bool, budget: int 
     click.echo(f"source: {document.source}\n")
     for section in document.sections:
         click.echo(f"## {section.heading}\n\n{section.text}\n")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(fulltext_command)

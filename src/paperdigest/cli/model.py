@@ -124,7 +124,3 @@ def remove() -> None:
         return
     for path in removed:
         click.echo(f"removed {path}", err=True)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(model_group)

@@ -107,8 +107,14 @@ def daily(tz: str, lookback: int, **kwargs: Any) -> None:
 @click.option("--lang", default="ko", show_default=True, envvar="PAPERDIGEST_LANG")
 @click.option("--db", "db_path", type=click.Path(), help="SQLite file (default: user data dir).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per day.")
-def status(date_: str | None, start: str | None, end: str | None, lang: str,
-           db_path: str | None, as_json: bool) -> None:
+def status(
+    date_: str | None,
+    start: str | None,
+    end: str | None,
+    lang: str,
+    db_path: str | None,
+    as_json: bool,
+) -> None:
     """Completeness per day: listed, summarized, flagged, failed, missing.
 
     Exits 0 only when every day is complete; 1 when any paper failed or is missing, a day was
@@ -129,24 +135,30 @@ def status(date_: str | None, start: str | None, end: str | None, lang: str,
     incomplete = [r for r in report if not r.complete]
     for r in report:
         if as_json:
-            click.echo(json.dumps({
-                "day": r.day.isoformat(), "fetched": r.fetched, "listed": r.listed,
-                "summarized": r.summarized, "flagged": r.flagged, "failed": r.failed,
-                "missing": r.missing, "complete": r.complete, "problem": r.problem,
-            }))
+            click.echo(
+                json.dumps(
+                    {
+                        "day": r.day.isoformat(),
+                        "fetched": r.fetched,
+                        "listed": r.listed,
+                        "summarized": r.summarized,
+                        "flagged": r.flagged,
+                        "failed": r.failed,
+                        "missing": r.missing,
+                        "complete": r.complete,
+                        "problem": r.problem,
+                    }
+                )
+            )
         else:
             state = "ok" if r.complete else f"INCOMPLETE: {r.problem}"
             if r.complete and r.listed == 0:
                 state = "ok (no papers: weekend)"
-            click.echo(f"{r.day.isoformat()}  listed {r.listed:>3}  summarized {r.summarized:>3}"
-                       f"  flagged {r.flagged:>3}  failed {r.failed:>3}  missing {r.missing:>3}"
-                       f"  {state}")
+            click.echo(
+                f"{r.day.isoformat()}  listed {r.listed:>3}  summarized {r.summarized:>3}"
+                f"  flagged {r.flagged:>3}  failed {r.failed:>3}  missing {r.missing:>3}"
+                f"  {state}"
+            )
     if incomplete:
         click.echo(f"{len(incomplete)} of {len(report)} day(s) incomplete", err=True)
         sys.exit(1)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(backfill)
-    cli.add_command(daily)
-    cli.add_command(status)

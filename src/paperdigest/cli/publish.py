@@ -94,7 +94,3 @@ def _webhook(platform: str, webhook: str | None, webhook_env: str | None) -> str
     if webhook:
         return webhook
     raise ConfigError(f"no {LABEL[platform]}: pass --webhook-env VAR (or --webhook URL)")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(publish)

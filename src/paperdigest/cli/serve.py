@@ -59,7 +59,3 @@ def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool
         server_header=False,
         proxy_headers=False,
     )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(serve)

@@ -56,7 +56,3 @@ def site(db_path: str | None, out_dir: str, langs: tuple[str, ...], base_url: st
         err=True,
     )
     click.echo(str(Path(out_dir) / "index.html"))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(site)
