@@ -23,9 +23,11 @@ from paperdigest.summarize.local import (
     MAX_SENTENCE_CHARS,
     LatinStartPenalty,
     LocalSummarizer,
+    NumberGuard,
     context_size,
     fit_input,
     parse_section_answer,
+    source_numbers,
 )
 from paperdigest.summarize.prompts import load_prompts
 
@@ -187,20 +189,48 @@ def test_a_run_on_sentence_closed_by_the_grammar_keeps_its_complete_part() -> No
 
 
 def test_latin_start_penalty_spares_parentheses_and_started_words() -> None:
-    # token ids:  0 "가"      1 " Lazy"  2 "LLM"  3 "("   4 "pruning"  5 ")"   6 " is"
-    pieces = [b"\xea\xb0\x80", b" Lazy", b"LLM", b"(", b"pruning", b")", b" is"]
+    # ids: 0 "가"  1 " Lazy"  2 "LLM"  3 "("  4 "pruning"  5 ")"  6 " is"  7 "Benchmark"
+    pieces = [b"\xea\xb0\x80", b" Lazy", b"LLM", b"(", b"pruning", b")", b" is", b"Benchmark"]
     spaced = np.array([p[:1] == b" " and p[1:2].isalpha() for p in pieces])
     attached = np.array([p[:1].isalpha() for p in pieces])
-    penalty = LatinStartPenalty(spaced, attached, 5.0, lambda t: pieces[t])
+    prompt = [0, 0]
+
+    def after(answer: list[int]) -> list[float]:
+        """The costs for the next token of a fresh answer that has written ``answer``."""
+        penalty = LatinStartPenalty(spaced, attached, 5.0, lambda t: pieces[t])
+        penalty(np.array(prompt), np.zeros(len(pieces), dtype=np.float32))
+        return list(penalty(np.array(prompt + answer), np.zeros(len(pieces), dtype=np.float32)))
+
+    assert after([]) == [0, -5, -5, 0, -5, 0, -5, -5]  # after Hangul: any Latin start costs
+    assert after([1]) == [0, -10, 0, 0, 0, 0, -10, 0]  # "Lazy"+"LLM" is free, " is" costs more
+    assert after([1, 2, 3]) == [0] * 8  # inside parentheses: free
+    assert after([1, 2, 3, 4, 5]) == [0, -10, -10, 0, -10, 0, -10, -10]  # closed again
+    assert after([1, 2, 6, 6]) == [0, -20, 0, 0, 0, 0, -20, 0]  # an English run gets dearer
+    assert after([1, 2, 6, 6, 0]) == [0, -5, -5, 0, -5, 0, -5, -5]  # back in Korean
+    assert after([1, 7, 7])[7] == -5  # 22 letters glued into one word: going on costs too
+
+
+def test_source_numbers() -> None:
+    numbers, prefixes = source_numbers("12,000 folds, 2.34x faster, Llama3-70B")
+    assert numbers == {"12,000", "12000", "2.34", "3", "70"}
+    assert {"1", "12", "12,", "2.", "2.3", "7"} <= prefixes and "4" not in prefixes
+
+
+def test_number_guard_lets_only_the_papers_numbers_through() -> None:
+    # ids:      0 "가"  1 "2"  2 "."  3 "3"  4 "4"  5 ","  6 "배"  7 "2024"  8 "9"
+    pieces = [b"\xea\xb0\x80", b"2", b".", b"3", b"4", b",", b"\xeb\xb0\xb0", b"2024", b"9"]
+    char_ids = {"2": 1, ".": 2, "3": 3, "4": 4, ",": 5, "9": 8}
+    guard = NumberGuard("2.34x faster with 2 models", char_ids, np.array([7]), lambda t: pieces[t])
+    inf = float("-inf")
 
     def step(ids: list[int]) -> list[float]:
-        return list(penalty(np.array(ids), np.zeros(len(pieces), dtype=np.float32)))
+        return list(guard(np.array(ids), np.zeros(len(pieces), dtype=np.float32)))
 
-    prompt = [0, 0]
-    assert step(prompt) == [0, -5, -5, 0, -5, 0, -5]  # after Hangul: any Latin start costs
-    assert step([*prompt, 1]) == [0, -5, 0, 0, 0, 0, -5]  # "Lazy"+"LLM" is free, " is" is not
-    assert step([*prompt, 1, 2, 3]) == [0] * 7  # inside parentheses: free
-    assert step([*prompt, 1, 2, 3, 4, 5]) == [0, -5, -5, 0, -5, 0, -5]  # closed again
+    assert step([0]) == [0, 0, 0, inf, inf, 0, 0, inf, inf]  # a number may start with "2" only
+    assert step([0, 1]) == [0, inf, 0, inf, inf, 0, 0, inf, inf]  # "2" is complete: may end
+    assert step([0, 1, 2]) == [0, inf, 0, 0, inf, 0, 0, inf, inf]  # "2." then "3" or the end
+    assert step([0, 1, 2, 3]) == [inf, inf, inf, inf, 0, inf, inf, inf, inf]  # "2.3" needs "4"
+    assert step([0, 1, 2, 3, 4]) == [0, inf, 0, inf, inf, 0, 0, inf, inf]  # "2.34" done
 
 
 # -- GGUF headers and the model's needs ---------------------------------------------------------

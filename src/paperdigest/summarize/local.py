@@ -6,10 +6,15 @@ prompt puts the paper before the section's instruction, so llama.cpp reuses the 
 (its KV cache) for the second and third section. Answers are constrained by a JSON-schema
 grammar to ``{"sentences": [one to three strings]}``, so they always parse and stay short.
 
-For a language not written in the Latin script (Korean, by default), starting a Latin-script
-word outside parentheses costs the model a little (``latin_penalty``): a 1.5B model otherwise
-copies long English phrases from the abstract. Names it has started are not interrupted, and
-English terms in parentheses are free.
+Two logits processors steer a small model where prompting alone does not:
+
+- :class:`LatinStartPenalty` (languages not written in the Latin script, e.g. Korean): English
+  outside parentheses costs more the longer it runs, so the model translates instead of copying
+  the abstract; names it has started and English terms in parentheses stay cheap.
+- :class:`NumberGuard`: every number written in digits is one the paper text has.
+
+Sentences that only echo the prompt are dropped; a section left empty is sampled again with
+another seed and a little more temperature.
 """
 
 from __future__ import annotations
@@ -66,6 +71,8 @@ NON_LATIN_LANGS = frozenset(
 PROMPT_SLACK_TOKENS = 64  # chat-template tokens around the messages
 PROMPT_RESERVE_TOKENS = 768  # a section prompt without the paper, feedback included
 CONTEXT_STEP = 512
+SECTION_ATTEMPTS = 3  # an answer that is only an echo of the prompt is sampled again ...
+RETRY_WARMER = 0.3  # ... with a new seed and this much more temperature each time
 MIN_INPUT_TOKENS = 128  # below this the title and abstract do not fit: refuse the context
 
 
@@ -195,37 +202,136 @@ def context_size(info: ModelInfo, prompt_tokens: int, input_tokens: int, answer_
 
 
 class LatinStartPenalty:
-    """A llama-cpp-python logits processor: starting a Latin-script word outside parentheses
-    costs ``penalty``. A token that opens a word after a space always starts one; a letter token
-    right after a Latin letter or digit goes on with the word it is in (``Lazy`` + ``LLM``) and
-    is free. One instance per answer: it follows the parentheses as the tokens come."""
+    """A llama-cpp-python logits processor that keeps a non-Latin-script answer out of English.
+
+    Outside parentheses, starting a Latin-script word costs ``penalty`` times one more than the
+    Latin words in a row so far (a name or two is cheap, a copied English sentence is not). A
+    letter token right after a Latin letter or digit goes on with its word (``Lazy`` + ``LLM``)
+    and is free while the run of Latin letters is short; past ``FREE_LETTERS`` it costs too, so
+    words glued together ("ResearchCodingBenchmark") are no way around. One instance per answer:
+    it follows the tokens as they come.
+    """
+
+    FREE_LETTERS = 16
 
     def __init__(
         self, spaced: Any, attached: Any, penalty: float, piece: Callable[[int], bytes]
     ) -> None:
-        # Per-token costs over the vocabulary (numpy float32): one subtraction per step.
+        self.spaced, self.attached = spaced, attached  # numpy bool masks over the vocabulary
         self.spaced_cost = spaced.astype("float32") * penalty  # " word"
         self.attached_cost = attached.astype("float32") * penalty  # "word"
         self.piece = piece
         self.seen: int | None = None
-        self.depth = 0
-        self.last = b" "
+        self.depth = 0  # parentheses open
+        self.last = b" "  # the last byte written
+        self.words = 0  # Latin words in a row outside parentheses
+        self.letters = 0  # ... and their letters
+
+    def _follow(self, token: int) -> None:
+        text = self.piece(token)
+        if self.depth == 0 and (
+            self.spaced[token] or (self.attached[token] and not self.last.isalnum())
+        ):
+            self.words += 1
+        if any(byte >= 0x80 for byte in text):  # Korean (or any non-ASCII) text
+            self.words = self.letters = 0
+        elif self.depth == 0:
+            self.letters += sum(1 for byte in text if chr(byte).isalpha())
+        self.depth = max(0, self.depth + text.count(b"(") - text.count(b")"))
+        if text:
+            self.last = text[-1:]
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         n = len(input_ids)
         if self.seen is None:  # first call: everything so far is the prompt
             self.seen = n
         for token in input_ids[self.seen : n]:
-            text = self.piece(int(token))
-            self.depth = max(0, self.depth + text.count(b"(") - text.count(b")"))
-            if text:
-                self.last = text[-1:]
+            self._follow(int(token))
         self.seen = n
         if self.depth == 0:
-            scores -= self.spaced_cost
+            scores -= self.spaced_cost * (1 + self.words)
             if not self.last.isalnum():  # bytes.isalnum: ASCII letters and digits only
-                scores -= self.attached_cost
+                scores -= self.attached_cost * (1 + self.words)
+            elif self.letters >= self.FREE_LETTERS:
+                scores -= self.attached_cost * (self.letters // self.FREE_LETTERS)
         return scores
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NEG_INF = float("-inf")
+_NUMBER_CHARS = frozenset(b"0123456789.,"[i : i + 1] for i in range(12))
+_DIGIT = re.compile(rb"[0-9]")
+
+
+def source_numbers(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(the numbers written in digits in ``text``, with and without thousands commas; every
+    prefix of them)."""
+    numbers: set[str] = set()
+    for found in _NUMBER.findall(text):
+        numbers.update((found, found.replace(",", "")))
+    prefixes = {n[:i] for n in numbers for i in range(1, len(n) + 1)}
+    return frozenset(numbers), frozenset(prefixes)
+
+
+class NumberGuard:
+    """A llama-cpp-python logits processor: every number the model writes in digits is one the
+    paper text has. Numbers are written digit by digit (tokens holding several digits are never
+    chosen); a digit, ``.`` or ``,`` that would leave the paper's numbers is not allowed, and a
+    number the paper lacks cannot end. One instance per answer."""
+
+    def __init__(
+        self,
+        source: str,
+        char_ids: dict[str, int],
+        multi_digit: Any,
+        piece: Callable[[int], bytes],
+    ) -> None:
+        self.numbers, self.prefixes = source_numbers(source)
+        self.char_ids = char_ids  # token id of each of "0".."9", "." and ","
+        self.multi_digit = multi_digit  # ids of the other tokens that hold a digit
+        self.piece = piece
+        self.seen: int | None = None
+        self.run = ""  # the number being written, if any
+
+    def _follow(self, text: bytes) -> None:
+        for byte in text:
+            digit = 0x30 <= byte <= 0x39  # ASCII only: UTF-8 bytes of "²" are no digits
+            if digit or (byte in b".," and self.run[-1:].isdigit()):
+                self.run += chr(byte)
+            else:
+                self.run = ""
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        n = len(input_ids)
+        if self.seen is None:
+            self.seen = n
+        for token in input_ids[self.seen : n]:
+            self._follow(self.piece(int(token)))
+        self.seen = n
+        run = self.run
+        scores[self.multi_digit] = _NEG_INF
+        complete = not run or run.rstrip(".,") in self.numbers
+        allowed = []
+        for ch, token in self.char_ids.items():
+            if ch in ".," and not run:
+                continue  # plain punctuation
+            if run + ch in self.prefixes or (ch in ".," and complete):
+                allowed.append(token)
+            else:
+                scores[token] = _NEG_INF
+        if not complete:  # inside a number the paper lacks: only the ways on are open
+            kept = scores[allowed].copy()
+            scores[:] = _NEG_INF
+            scores[allowed] = kept
+        return scores
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    spaced: Any  # numpy bool masks: tokens that start a Latin word after a space ...
+    attached: Any  # ... or right away
+    char_ids: dict[str, int]  # "0".."9", ".", ","
+    multi_digit: Any  # numpy ids of the other tokens holding a digit
 
 
 @dataclass
@@ -255,6 +361,7 @@ class LocalSummarizer(Summarizer):
         n_batch: int = Field(512, ge=32, le=8192)
         seed: int = Field(0, ge=0)
         max_memory_mb: int | None = Field(None, ge=1)  # None: what the machine has available
+        numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
 
     def __init__(self, model_path: str | None = None, options: dict[str, Any] | None = None):
         try:
@@ -302,7 +409,7 @@ class LocalSummarizer(Summarizer):
             raise ConfigError(f"llama.cpp cannot load {self.choice.path}: {exc}") from None
         self.load_seconds = time.perf_counter() - started
         self.calls: list[CallStats] = []
-        self._latin: Any = None
+        self._vocab_info: _Vocab | None = None
         self._tries: dict[tuple[str, tuple[str, ...]], int] = {}
 
     @property
@@ -333,8 +440,11 @@ class LocalSummarizer(Summarizer):
     def messages(self, request: SummaryRequest, key: str, text: str) -> list[dict[str, str]]:
         return request.prompts.section(key, request.paper.title, text, request.problems)
 
-    def sampling(self, lang: str, seed: int | None = None) -> dict[str, Any]:
-        """The keyword arguments of ``create_chat_completion`` besides the messages."""
+    def sampling(
+        self, lang: str, seed: int | None = None, source: str | None = None
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``create_chat_completion`` besides the messages; ``source``
+        (the paper text) limits the numbers the model may write to its own."""
         opts = self.options
         kwargs: dict[str, Any] = {
             "response_format": {"type": "json_object", "schema": SECTION_SCHEMA},
@@ -347,30 +457,46 @@ class LocalSummarizer(Summarizer):
         penalty = opts.latin_penalty
         if penalty is None:
             penalty = 3.0 if lang.split("-")[0] in NON_LATIN_LANGS else 0.0
+        processors: list[Any] = []
         if penalty > 0:
+            vocab = self._vocab()
+            processors.append(LatinStartPenalty(vocab.spaced, vocab.attached, penalty, self._piece))
+        if source is not None and opts.numbers_from_text:
+            vocab = self._vocab()
+            processors.append(NumberGuard(source, vocab.char_ids, vocab.multi_digit, self._piece))
+        if processors:
             from llama_cpp import LogitsProcessorList
 
-            processor = LatinStartPenalty(*self._latin_masks(), penalty, self._piece)
-            kwargs["logits_processor"] = LogitsProcessorList([processor])
+            kwargs["logits_processor"] = LogitsProcessorList(processors)
         return kwargs
 
     def _piece(self, token: int) -> bytes:
         return bytes(self.llm.detokenize([token]))
 
-    def _latin_masks(self) -> tuple[Any, Any]:
-        """Which tokens start with a space and a Latin letter, and which with the letter."""
-        if self._latin is None:
+    def _vocab(self) -> _Vocab:
+        """What the logits processors need to know of every token, found once per run."""
+        if self._vocab_info is None:
             import numpy as np
 
             pieces = [self._piece(t) for t in range(self.llm.n_vocab())]
             # Punctuation may lead the letters ("_jump", ".sparse"); "(" may not: "(LLM" is free.
             spaced = re.compile(rb"\s+[!-'*-/:-@\[-`{-~]*[A-Za-z]")
             attached = re.compile(rb"[!-'*-/:-@\[-`{-~]*[A-Za-z]")
-            self._latin = (
-                np.array([bool(spaced.match(p)) for p in pieces]),
-                np.array([bool(attached.match(p)) for p in pieces]),
+            chars = {p.decode(): t for t, p in enumerate(pieces) if p in _NUMBER_CHARS}
+            self._vocab_info = _Vocab(
+                spaced=np.array([bool(spaced.match(p)) for p in pieces]),
+                attached=np.array([bool(attached.match(p)) for p in pieces]),
+                char_ids={c: chars[c] for c in sorted(chars)},
+                multi_digit=np.array(
+                    [
+                        t
+                        for t, p in enumerate(pieces)
+                        if _DIGIT.search(p) and p not in _NUMBER_CHARS
+                    ],
+                    dtype=np.intp,
+                ),
             )
-        return self._latin  # type: ignore[no-any-return]
+        return self._vocab_info
 
     def summarize(self, request: SummaryRequest) -> Sections:
         limit = self.input_limit(request)
@@ -390,13 +516,25 @@ class LocalSummarizer(Summarizer):
         asked = (request.paper.id, tuple(request.problems))
         tries = self._tries.get(asked, 0)
         self._tries[asked] = tries + 1
-        settings = self.sampling(request.prompts.lang, seed=self.options.seed + tries)
+        lang, source = request.prompts.lang, f"{request.paper.title}\n{text}"
         sections = {}
         for key in SECTION_KEYS:
             instructions = "\n".join(  # the prompt without the paper text
                 m["content"] for m in self.messages(request, key, "")
             )
-            sections[key] = self._section(self.messages(request, key, text), settings, instructions)
+            messages = self.messages(request, key, text)
+            for attempt in range(SECTION_ATTEMPTS):
+                # Each answer gets fresh logits processors (they follow the answer's tokens).
+                settings = self.sampling(
+                    lang, seed=self.options.seed + tries * SECTION_ATTEMPTS + attempt, source=source
+                )
+                settings["temperature"] += RETRY_WARMER * attempt
+                try:
+                    sections[key] = self._section(messages, settings, instructions)
+                    break
+                except InvalidAnswer:
+                    if attempt == SECTION_ATTEMPTS - 1:
+                        raise
         return Sections(**sections)
 
     def _section(
