@@ -63,6 +63,42 @@ def run_once(
     return wall, max(peak_kb, before)
 
 
+def run_in_process(workdir: Path, source: Path, server: FakeOpenAI, concurrency: int) -> float:
+    """The same command through click in this process: imports already paid for, so this is
+    the run itself (fetch, plan, summarize, check, save, render), without interpreter start."""
+    from click.testing import CliRunner
+
+    from paperdigest.cli import cli
+
+    args = [
+        "digest",
+        "--source",
+        f"file:{source}",
+        "--backend",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "fake-model",
+        "--concurrency",
+        str(concurrency),
+        "--db",
+        str(workdir / f"in{concurrency}.db"),
+        "--out",
+        str(workdir / f"in{concurrency}"),
+        "--no-progress",
+        "--repairs",
+        "0",
+        "--no-fulltext",
+    ]
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, args)
+    wall = time.perf_counter() - start
+    if result.exit_code != 0:
+        raise SystemExit(f"in-process digest failed (C={concurrency}):\n{result.output}")
+    return wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=50)
@@ -102,6 +138,14 @@ def main() -> None:
             )
             print(f" {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:>7.1f}MB")
         print(f"worst ratio {worst:.3f} (target <= 1.10)")
+        import openai  # noqa: F401 - warm the imports the child processes paid for
+
+        print("in process (interpreter and SDK imports excluded):")
+        for concurrency in (1, 4, 8):
+            with FakeOpenAI(latency=args.latency) as server:
+                wall = run_in_process(workdir, source, server, concurrency)
+            ideal = math.ceil(args.papers / concurrency) * args.latency
+            print(f"{concurrency:>3} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>6.3f}")
 
 
 if __name__ == "__main__":
