@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import AppError
+from .errors import AppError, InputError
 
 
 class WriteError(AppError):
@@ -38,3 +38,21 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def read_text(path: str | Path, *, what: str = "file") -> str:
+    """A UTF-8 text file (a BOM is fine), or an InputError that says what is wrong and where."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a {what}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path} is not UTF-8 (line {line}, byte {exc.start})") from None

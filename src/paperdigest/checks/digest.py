@@ -6,7 +6,6 @@ model, so a digest made from abstracts is checked against exactly what its model
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..models import SECTION_KEYS, Paper
 from ..render.markdown_parse import DigestEntry, ParsedDigest
-from ..sources.hf_format import FormatError, check_error_body, parse_items
 from ..summarize.prompts import abstract_input
 from . import Problem, run_checks
 from .text import find_numbers, letter_share, number_values, rounds_to, unsupported_numbers
@@ -23,33 +21,11 @@ from .text import find_numbers, letter_share, number_values, rounds_to, unsuppor
 
 def load_source(path: str | Path) -> dict[str, Paper]:
     """The papers of a saved daily_papers API response, by id."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"source not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a saved API response") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 (byte {exc.start})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    error = check_error_body(data)
-    if error is not None:
-        raise InputError(f"{path} holds an API error, not a list: {error}")
-    try:
-        papers = parse_items(data, None)
-    except FormatError as exc:
-        raise InputError(f"{path}: {exc.message}") from None
-    return {p.id: p for p in papers}
+    from ..sources.file_snapshot import FileSource
+
+    if not Path(path).exists():
+        raise InputError(f"source not found: {path}")
+    return {p.id: p for p in FileSource(path).papers()}
 
 
 def source_text(paper: Paper) -> str:

@@ -188,20 +188,10 @@ def _parse_block(body: list[tuple[int, str]], i: int, where: str) -> tuple[Diges
 
 def read_digest(path: str | Path) -> ParsedDigest:
     """Read and parse a digest file: missing, unreadable and non-UTF-8 files are InputErrors."""
+    from ..fsutil import read_text
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"digest not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a digest file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path} is not UTF-8 (line {line}, byte {exc.start})") from None
+    text = read_text(path, what="digest")
     return parse_digest(text, where=str(path))
 
 

@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import ConfigError, InputError
+from ..fsutil import read_text
+from ..models import Paper
 from . import Listing
 from .hf_format import check_error_body, item_list_date, parse_items, vote_order
 
@@ -18,31 +20,36 @@ class FileSource:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def _load(self) -> object:
+    def _load(self) -> list[object]:
+        """The saved JSON array (an API error object or other JSON is an InputError)."""
+        if not self.path.exists():
+            raise ConfigError(f"saved response not found: {self.path}")
+        text = read_text(self.path, what="saved API response")
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            raise ConfigError(f"saved response not found: {self.path}") from None
-        except OSError as exc:
-            raise InputError(f"cannot read {self.path}: {exc.strerror}") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{self.path} is not UTF-8 (byte {exc.start})") from None
-        try:
-            return json.loads(text)
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{self.path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
-
-    def fetch(self, day: dt.date | None) -> Listing:
-        data = self._load()
         error = check_error_body(data)
         if error is not None:
             raise InputError(f"{self.path} holds an API error, not a list: {error}")
         if not isinstance(data, list):
             raise InputError(f"{self.path}: expected a JSON array of papers")
+        return data
+
+    def _parse(self, data: list[object], day: dt.date | None) -> list[Paper]:
+        try:
+            return parse_items(data, day)
+        except InputError as exc:
+            raise InputError(f"{self.path}: {exc.message}") from None
+
+    def papers(self) -> list[Paper]:
+        """Every paper in the file, in file order, whatever day it lists."""
+        return self._parse(self._load(), None)
+
+    def fetch(self, day: dt.date | None) -> Listing:
+        data = self._load()
         dates = Counter(d for d in (item_list_date(item) for item in data) if d is not None)
         file_day = dates.most_common(1)[0][0] if dates else None
         if day is None:
@@ -54,8 +61,5 @@ class FileSource:
                 f"{self.path} lists papers of {file_day.isoformat()}, not {day.isoformat()}: "
                 f"pass --date {file_day.isoformat()} or another file"
             )
-        try:
-            papers = parse_items(data, day)
-        except InputError as exc:
-            raise InputError(f"{self.path}: {exc.message}") from None
+        papers = self._parse(data, day)
         return Listing(day=day, papers=vote_order(papers), source=f"file:{self.path}")
