@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fakes import FakeOpenAI, hf_item
+from fakes import FakeOpenAI, bench_digest_args, hf_item
 
 
 def run_once(
@@ -33,25 +33,13 @@ def run_once(
         sys.executable,
         "-m",
         "paperdigest",
-        "digest",
-        "--source",
-        f"file:{source}",
-        "--backend",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "fake-model",
-        "--concurrency",
-        str(concurrency),
-        "--db",
-        str(workdir / f"c{concurrency}.db"),
-        "--out",
-        str(workdir / f"out{concurrency}"),
-        "--no-progress",
-        "--repairs",
-        "0",
-        "--no-fulltext",
+        *bench_digest_args(
+            source,
+            server,
+            workdir / f"c{concurrency}.db",
+            workdir / f"out{concurrency}",
+            concurrency,
+        ),
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
@@ -70,27 +58,9 @@ def run_in_process(workdir: Path, source: Path, server: FakeOpenAI, concurrency:
 
     from paperdigest.cli import cli
 
-    args = [
-        "digest",
-        "--source",
-        f"file:{source}",
-        "--backend",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "fake-model",
-        "--concurrency",
-        str(concurrency),
-        "--db",
-        str(workdir / f"in{concurrency}.db"),
-        "--out",
-        str(workdir / f"in{concurrency}"),
-        "--no-progress",
-        "--repairs",
-        "0",
-        "--no-fulltext",
-    ]
+    args = bench_digest_args(
+        source, server, workdir / f"in{concurrency}.db", workdir / f"in{concurrency}", concurrency
+    )
     start = time.perf_counter()
     result = CliRunner().invoke(cli, args)
     wall = time.perf_counter() - start

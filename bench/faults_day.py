@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fakes import FakeOpenAI, Flaky, hf_item
+from fakes import FakeOpenAI, Flaky, bench_digest_args, hf_item
 
 
 def run(workdir: Path, name: str, source: Path, server: FakeOpenAI, concurrency: int) -> float:
@@ -29,25 +29,9 @@ def run(workdir: Path, name: str, source: Path, server: FakeOpenAI, concurrency:
         sys.executable,
         "-m",
         "paperdigest",
-        "digest",
-        "--source",
-        f"file:{source}",
-        "--backend",
-        "openai",
-        "--base-url",
-        server.base_url,
-        "--model",
-        "fake-model",
-        "--concurrency",
-        str(concurrency),
-        "--db",
-        str(workdir / f"{name}.db"),
-        "--out",
-        str(workdir / f"out-{name}"),
-        "--no-progress",
-        "--repairs",
-        "0",
-        "--no-fulltext",
+        *bench_digest_args(
+            source, server, workdir / f"{name}.db", workdir / f"out-{name}", concurrency
+        ),
     ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)

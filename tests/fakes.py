@@ -285,3 +285,13 @@ class Flaky:
         if kind == "hang":
             return Reply(200, b"{}", delay=self.hang)
         return sections_reply(default_sections(request))
+
+
+def bench_digest_args(source: Any, server: FakeOpenAI, db: Any, out: Any,
+                      concurrency: int) -> list[str]:
+    """`paperdigest digest` arguments the benchmarks time: the fake server, abstracts only,
+    no repairs, no progress bar."""
+    return ["digest", "--source", f"file:{source}", "--backend", "openai", "--base-url",
+            server.base_url, "--model", "fake-model", "--concurrency", str(concurrency),
+            "--db", str(db), "--out", str(out), "--no-progress", "--repairs", "0",
+            "--no-fulltext"]
