@@ -90,6 +90,10 @@ class _Server:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Real servers (uvicorn under vLLM, llama.cpp's server) set TCP_NODELAY. Without
+            # it the headers and body go out as two segments and the client's delayed ACK
+            # adds ~40 ms to every response on loopback: the server's cost, not the client's.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -247,34 +251,46 @@ class Flaky:
     ``rates`` maps a fault to its share: ``500`` (server error), ``429`` (rate limit with
     ``Retry-After``), ``json`` (a 200 whose body is cut off), ``hang`` (answers after ``hang``
     seconds, past the client's timeout). What it did is counted in ``kinds``.
+
+    The fault of a request depends on the seed, the request's messages and how many times the
+    same messages were sent before, not on arrival order: with concurrent clients the same paper
+    meets the same faults on every run, however the threads interleave.
     """
 
     def __init__(self, rates: dict[str, float], *, seed: int = 7, hang: float = 3.0,
                  retry_after: float = 0.2) -> None:
-        import random
-
-        self.rng = random.Random(seed)
+        self.seed = seed
         self.lock = threading.Lock()
         self.rates = rates
         self.hang = hang
         self.retry_after = retry_after
         self.kinds: dict[str, int] = {}
+        self.seen: dict[str, int] = {}  # digest of the messages -> requests so far
 
-    def pick(self) -> str:
+    def pick(self, request: dict[str, Any] | None = None) -> str:
+        import hashlib
+        import random
+
+        key = hashlib.sha256(
+            json.dumps((request or {}).get("messages"), sort_keys=True).encode()
+        ).hexdigest()
         with self.lock:
-            roll = self.rng.random()
-            edge = 0.0
-            kind = "ok"
-            for name, rate in self.rates.items():
-                edge += rate
-                if roll < edge:
-                    kind = name
-                    break
+            attempt = self.seen.get(key, 0)
+            self.seen[key] = attempt + 1
+        roll = random.Random(f"{self.seed}:{key}:{attempt}").random()
+        edge = 0.0
+        kind = "ok"
+        for name, rate in self.rates.items():
+            edge += rate
+            if roll < edge:
+                kind = name
+                break
+        with self.lock:
             self.kinds[kind] = self.kinds.get(kind, 0) + 1
-            return kind
+        return kind
 
     def __call__(self, request: dict[str, Any]) -> Reply:
-        kind = self.pick()
+        kind = self.pick(request)
         if kind == "500":
             return Reply(500, {"error": {"message": "internal error"}})
         if kind == "429":

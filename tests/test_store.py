@@ -72,3 +72,33 @@ def test_readonly_store_cannot_write(tmp_path: Path) -> None:
         assert [p.id for p in ro.day_papers(DAY)] == ["2407.1"]
         with pytest.raises(StoreError):
             ro.save_listing(DAY, [Paper(id="2407.2", title="U")], "test")
+
+
+def test_processes_opening_a_new_database_at_once_apply_each_migration_once(
+    tmp_path: Path,
+) -> None:
+    """Two `digest` runs started together on a fresh --db: each must see the other's migrations
+    under the write lock instead of failing with "table papers already exists"."""
+    import subprocess
+    import sys
+
+    from paperdigest.store.migrations import MIGRATIONS
+
+    script = (
+        "import sys, time\n"
+        "from paperdigest.store import Store\n"
+        "while time.time() < float(sys.argv[2]): pass\n"  # start together
+        "Store(sys.argv[1]).close()\n"
+    )
+    for round_ in range(6):
+        db = tmp_path / f"new{round_}.db"
+        start_at = f"{__import__('time').time() + 1.0:.3f}"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", script, str(db), start_at],
+                             stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, errors
+        names = [r[0] for r in sqlite3.connect(db).execute("SELECT name FROM migrations")]
+        assert sorted(names) == sorted(name for name, _ in MIGRATIONS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Store:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
-                self.db.execute("PRAGMA journal_mode = WAL")
+                _use_wal(self.db)
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 apply_migrations(self.db, utcnow())
             else:
@@ -349,6 +350,22 @@ def disk_hint(path: Path) -> str:
     except OSError:
         return ""
     return " (the disk is full: free some space and run again)" if free < 64 * 1024 else ""
+
+
+def _use_wal(db: sqlite3.Connection, wait: float = 30.0) -> None:
+    """Switch to WAL. SQLite answers "database is locked" at once, without its busy handler,
+    when another process is switching the same new file at the same moment: wait for it."""
+    deadline = time.monotonic() + wait
+    pause = 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:

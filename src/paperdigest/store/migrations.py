@@ -117,6 +117,11 @@ def apply_migrations(db: sqlite3.Connection, now: str) -> list[str]:
             continue
         db.execute("BEGIN IMMEDIATE")
         try:
+            # another process opening the same new database may have applied it between the
+            # read above and this write lock: look again now that nobody else can write
+            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("COMMIT")
+                continue
             # executescript would commit early; run statements one by one inside our transaction
             _run_in_transaction(db, fn)
             db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now))
