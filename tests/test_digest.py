@@ -171,6 +171,32 @@ def test_malformed_saved_json_exit_2(tmp_path: Path) -> None:
     assert "item 1 is a int, expected an object" in result.stderr
 
 
+def test_a_bad_saved_file_or_database_fails_before_the_model_is_touched(tmp_path: Path) -> None:
+    """The local backend would assemble or load a 1 GB model first; a typo in --source or an
+    unusable --db must be reported at once instead (here the model path does not even exist)."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"oops": 1')
+    model = ["--backend", "local", "--model-path", str(tmp_path / "missing.gguf")]
+    result = run("digest", "--source", f"file:{bad}", "--date", "2024-07-22", *model,
+                 "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "bad.json is not valid JSON" in result.stderr
+    assert "missing.gguf" not in result.stderr
+    assert not (tmp_path / "p.db").exists()  # nothing was set up for a run that cannot start
+
+    not_a_db = tmp_path / "text.db"
+    not_a_db.write_text("just text, not SQLite " * 100)
+    result = run("digest", "--source", f"file:{SHARED_DAY}", *model, "--db", str(not_a_db),
+                 "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "cannot open database" in result.stderr and "missing.gguf" not in result.stderr
+
+    result = run("digest", "--source", f"file:{SHARED_DAY}", *model, "--db",
+                 str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "missing.gguf" in result.stderr  # with good inputs, the model's own error shows
+
+
 def test_hf_weekend_day_exits_0_with_an_empty_digest(tmp_path: Path, fake_hf: FakeHF,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)

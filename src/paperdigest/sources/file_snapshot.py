@@ -44,6 +44,10 @@ class FileSource:
         except InputError as exc:
             raise InputError(f"{self.path}: {exc.message}") from None
 
+    def preflight(self) -> None:
+        """Read and check the whole file now, before anything slow is set up."""
+        self._parse(self._load(), None)
+
     def papers(self) -> list[Paper]:
         """Every paper in the file, in file order, whatever day it lists."""
         return self._parse(self._load(), None)

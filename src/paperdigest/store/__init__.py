@@ -329,6 +329,21 @@ class Store:
         return [dict(r) for r in rows]
 
 
+def check_store(path: str | Path) -> None:
+    """Will ``Store(path)`` open for writing? Checked without creating or changing anything, so
+    a run can refuse a bad --db before slow setup (a model load) and still leave no file."""
+    path = Path(path)
+    _check_writable(path)
+    if path.is_dir():
+        raise StoreError(f"cannot open database {path}: it is a folder")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        _connect_readonly(path).close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from None
+
+
 def _check_writable(path: Path) -> None:
     """A database we must write needs a writable file and folder (WAL keeps files beside it)."""
     import os
