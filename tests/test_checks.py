@@ -156,6 +156,60 @@ def test_leakage_check_passes_clean_text() -> None:
     assert only("leakage", dict(GOOD, whats_new="배치 크기 < 32에서 (e.g., 3비트) 빠릅니다.")) == []
 
 
+# Sentences the embedded 1.5B model really wrote (2024-07-22): one paraphrases the section's
+# instruction, one says nothing, one repeats the repair feedback back as an order.
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("이 논문은 새로운 방법을 제안하고, 이 방법은 현재의 연구와 비교하여 왜 중요한지 "
+         "설명합니다.", "restates the instructions"),
+        ("결과는 실험 결과와 동일합니다. 2.34x를 포함하세요.", "restates the instructions"),
+        ("FooNet은 프리필링을 빠르게 합니다. 2.34x를 포함하세요.", "an instruction"),
+        ("The paper proposes a new method and explains why it matters.", "restates"),
+        ("FooNet is fast. Include the numbers from the paper text.", "an instruction"),
+    ],
+)
+def test_leakage_flags_sentences_addressed_to_the_writer(text: str, what: str) -> None:
+    lang = "en" if text.isascii() else "ko"
+    found = only("leakage", dict(GOOD, performance_highlights=text), lang=lang)
+    assert found and found[0].section == "performance_highlights"
+    assert what in found[0].message
+
+
+def test_leakage_keeps_plain_sentences_without_names_or_numbers() -> None:
+    plain = dict(
+        GOOD,
+        whats_new="이러한 모델은 긴 시퀀스의 이미지 입력이나 동영상 입력을 자세히 이해할 수 "
+        "있게 합니다.",
+        technical_details="실험 결과, 새로운 모델은 다양한 아랍어 텍스트 및 글꼴에서 뛰어난 "
+        "인식률을 보여줍니다.",
+    )
+    assert only("leakage", plain) == []
+
+
+def test_leakage_has_no_false_alarm_on_the_reference_or_the_abstracts() -> None:
+    import json
+
+    from conftest import REFERENCE as SHARED_REFERENCE
+    from conftest import SHARED_DAY
+    from paperdigest.render.markdown_parse import read_digest
+
+    if not SHARED_REFERENCE.exists() or not SHARED_DAY.exists():
+        pytest.skip("../shared is not present")
+    abstracts = {
+        item["paper"]["id"]: item["paper"]["summary"]
+        for item in json.loads(SHARED_DAY.read_text(encoding="utf-8"))
+    }
+    for entry in read_digest(SHARED_REFERENCE).entries:
+        korean = run_checks(entry.sections, abstracts[entry.id], lang="ko",
+                            abstract=abstracts[entry.id], only=["leakage"])
+        assert korean == [], entry.id
+    for paper_id, abstract in abstracts.items():  # English sentences written by the authors
+        english = {key: abstract for key in GOOD}
+        assert run_checks(english, abstract, lang="en", abstract=abstract,
+                          only=["leakage"]) == [], paper_id
+
+
 # -- key figures ---------------------------------------------------------------------------------
 
 

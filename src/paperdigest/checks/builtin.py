@@ -10,10 +10,15 @@ from itertools import combinations
 from ..models import SECTION_KEYS, SECTION_LABELS
 from . import CheckInput, Problem, register_check
 from .text import (
+    echo_pieces,
     find_numbers,
+    has_anchor,
+    instruction_echo,
+    is_instruction,
     letter_share,
     result_numbers,
     rounds_to,
+    sentences,
     unsupported_names,
     unsupported_numbers,
     word_overlap,
@@ -24,6 +29,9 @@ from .text import (
 MIN_LANGUAGE_SHARE = 0.6  # of the whole summary's letters outside parentheses
 MIN_SECTION_SHARE = 0.3  # any one section below this is "not written in <language>"
 MAX_OVERLAP = 0.6  # two sections sharing more of their words are copies
+# a sentence with no number, name or term from the paper, and at least this share of its
+# pieces taken from the prompt's instructions, restates the instructions (reference max: 0.32)
+MAX_ECHO = 0.5
 # (min, max) characters per section: dense scripts need fewer characters for the same content
 LENGTH_BOUNDS = {"dense": (20, 900), "latin": (30, 2000)}
 DENSE_LANGS = {"ko", "ja", "zh"}
@@ -219,8 +227,7 @@ _LEAK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 
 @lru_cache(maxsize=16)
-def prompt_fragments(lang: str) -> tuple[str, ...]:
-    """Sentences of the language's prompt file long enough that a copy is no accident."""
+def _prompt_texts(lang: str) -> tuple[str, ...]:
     from ..errors import ConfigError
     from ..summarize.prompts import load_prompts
 
@@ -230,8 +237,14 @@ def prompt_fragments(lang: str) -> tuple[str, ...]:
         return ()
     texts = [prompts.system, prompts.user, prompts.section_user, prompts.feedback]
     texts.extend(prompts.sections.values())
+    return tuple(texts)
+
+
+@lru_cache(maxsize=16)
+def prompt_fragments(lang: str) -> tuple[str, ...]:
+    """Sentences of the language's prompt file long enough that a copy is no accident."""
     fragments: list[str] = []
-    for text in texts:
+    for text in _prompt_texts(lang):
         for line in text.splitlines():
             line = re.sub(r"^\s*(?:[-*]|\d+\.)\s*", "", line)
             for piece in re.split(r"(?<=[.:!?。])\s+|\{[a-z_]+\}", line):
@@ -239,6 +252,28 @@ def prompt_fragments(lang: str) -> tuple[str, ...]:
                 if len(piece) >= 16 and "{" not in piece:
                     fragments.append(piece)
     return tuple(dict.fromkeys(fragments))
+
+
+@lru_cache(maxsize=16)
+def instruction_vocabulary(lang: str) -> frozenset[str]:
+    """The pieces (see ``echo_pieces``) of the language's prompt instructions."""
+    text = " ".join(re.sub(r"\{[a-z_]+\}", " ", t) for t in _prompt_texts(lang))
+    return frozenset(echo_pieces(text, lang))
+
+
+def _speaks_to_the_writer(text: str, lang: str) -> str | None:
+    """The first sentence that gives an order or only restates the instructions."""
+    vocabulary = instruction_vocabulary(lang)
+    for sentence in sentences(text):
+        if is_instruction(sentence, lang):
+            return f"an instruction instead of a summary ({sentence[:40]!r})"
+        if (
+            vocabulary
+            and not has_anchor(sentence, lang)
+            and instruction_echo(sentence, lang, vocabulary) >= MAX_ECHO
+        ):
+            return f"a sentence that restates the instructions, not the paper ({sentence[:40]!r})"
+    return None
 
 
 @register_check("leakage", "no prompt text, placeholders, JSON fragments or 'as an AI' phrases")
@@ -256,11 +291,16 @@ def check_leakage(item: CheckInput) -> list[Problem]:
             if fragment in flat:
                 found.append(f"prompt text ({fragment[:40]!r})")
                 break
+        else:
+            echo = _speaks_to_the_writer(text, item.lang)
+            if echo:
+                found.append(echo)
         if found:
             problems.append(
                 Problem(
                     "leakage",
-                    f"{_label(key)} contains {', '.join(found)}. Write only the summary itself.",
+                    f"{_label(key)} contains {', '.join(found)}. Write only the summary itself, "
+                    "about this paper.",
                     key,
                 )
             )
