@@ -178,6 +178,13 @@ def test_answers_that_echo_the_prompt_or_carry_json_debris_are_cleaned() -> None
     assert parse_section_answer(answer, instructions=prompt) == "모델은 빠릅니다. 둘째입니다."
     with pytest.raises(InvalidAnswer, match="repeats the instructions"):
         parse_section_answer(json.dumps({"sentences": ["결과를 쓰세요."]}), instructions=prompt)
+    # Sentences the leakage check flags as addressed to the writer go too (real 1.5B output).
+    kept = "LazyLLM은 프리필링 단계를 2.34배 빠르게 합니다."
+    vacuous = json.dumps({"sentences": [
+        "이 논문은 새로운 방법을 제안하고, 이 방법은 현재의 연구와 비교하여 왜 중요한지 "
+        "설명합니다.", kept, "2.34x를 포함하세요."]})  # fmt: skip
+    assert parse_section_answer(vacuous, lang="ko") == kept
+    assert parse_section_answer(vacuous).endswith("포함하세요.")  # no lang: literal echoes only
     # Ended early by a stop string (not the token limit): the finished sentences stay.
     assert parse_section_answer('{"sentences": ["끝난 문장입니다.", "{\\"') == "끝난 문장입니다."
 

@@ -9,7 +9,9 @@ numbers    every number in the summary is in the source (2.34x = 2.34배, 1,000 
 names      model, dataset and method names and acronyms in the summary are in the source
 language   the summary is written in its language (Korean: ≥ 60% Hangul letters outside (...))
 structure  three sections, non-empty, within length bounds, not copies of each other
-leakage    no prompt text, placeholders, JSON fragments or "as an AI" phrases
+leakage    no prompt text, placeholders, JSON fragments or "as an AI" phrases, and no sentence
+           addressed to the writer (an order, or the instructions paraphrased without a name,
+           term or number of the paper)
 key_figures Performance Highlights gives one of the abstract's result figures, when it has any
 ========== =====================================================================================
 

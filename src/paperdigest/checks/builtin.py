@@ -261,8 +261,9 @@ def instruction_vocabulary(lang: str) -> frozenset[str]:
     return frozenset(echo_pieces(text, lang))
 
 
-def _speaks_to_the_writer(text: str, lang: str) -> str | None:
-    """The first sentence that gives an order or only restates the instructions."""
+def addresses_the_writer(text: str, lang: str) -> str | None:
+    """What is wrong with the first sentence of ``text`` that gives an order or only restates
+    the instructions of the language's prompts (``None``: no such sentence)."""
     vocabulary = instruction_vocabulary(lang)
     for sentence in sentences(text):
         if is_instruction(sentence, lang):
@@ -276,7 +277,11 @@ def _speaks_to_the_writer(text: str, lang: str) -> str | None:
     return None
 
 
-@register_check("leakage", "no prompt text, placeholders, JSON fragments or 'as an AI' phrases")
+@register_check(
+    "leakage",
+    "no prompt text, placeholders, JSON fragments, 'as an AI' phrases or sentences addressed to "
+    "the writer",
+)
 def check_leakage(item: CheckInput) -> list[Problem]:
     problems = []
     fragments = prompt_fragments(item.lang)
@@ -292,7 +297,7 @@ def check_leakage(item: CheckInput) -> list[Problem]:
                 found.append(f"prompt text ({fragment[:40]!r})")
                 break
         else:
-            echo = _speaks_to_the_writer(text, item.lang)
+            echo = addresses_the_writer(text, item.lang)
             if echo:
                 found.append(echo)
         if found:

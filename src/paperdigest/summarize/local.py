@@ -137,14 +137,17 @@ def _complete_part(text: str) -> str:
 
 
 def parse_section_answer(
-    content: str | None, *, cut_off: bool = False, instructions: str = ""
+    content: str | None, *, cut_off: bool = False, instructions: str = "", lang: str | None = None
 ) -> str:
     """The section text from ``{"sentences": [...]}``.
 
     An answer that ends early keeps its finished sentences. Repeated sentences, stray JSON
     characters and sentences that repeat the ``instructions`` (the prompt without the paper, which
-    a small model sometimes echoes) are dropped.
+    a small model sometimes echoes) are dropped; with ``lang``, so are sentences the leakage
+    check would flag as addressed to the writer (an order, or the instructions paraphrased).
     """
+    from ..checks.builtin import addresses_the_writer
+
     if not content or not content.strip():
         raise InvalidAnswer("the model returned an empty answer")
     try:
@@ -170,7 +173,9 @@ def parse_section_answer(
             sentence = _DEBRIS.sub("", sentence)
             if not sentence or sentence in kept or sentence[0] in "{[":  # JSON debris
                 continue
-            if prompt and _repeats(sentence, prompt):
+            if (prompt and _repeats(sentence, prompt)) or (
+                lang and addresses_the_writer(sentence, lang)
+            ):
                 echoed = True
                 continue
             kept.append(sentence)
@@ -530,7 +535,7 @@ class LocalSummarizer(Summarizer):
                 )
                 settings["temperature"] += RETRY_WARMER * attempt
                 try:
-                    sections[key] = self._section(messages, settings, instructions)
+                    sections[key] = self._section(messages, settings, instructions, lang)
                     break
                 except InvalidAnswer:
                     if attempt == SECTION_ATTEMPTS - 1:
@@ -538,7 +543,11 @@ class LocalSummarizer(Summarizer):
         return Sections(**sections)
 
     def _section(
-        self, messages: list[dict[str, str]], settings: dict[str, Any], instructions: str
+        self,
+        messages: list[dict[str, str]],
+        settings: dict[str, Any],
+        instructions: str,
+        lang: str | None = None,
     ) -> str:
         started = time.perf_counter()
         try:
@@ -559,6 +568,7 @@ class LocalSummarizer(Summarizer):
             choice["message"]["content"],
             cut_off=choice.get("finish_reason") == "length",
             instructions=instructions,
+            lang=lang,
         )
 
     def close(self) -> None:
