@@ -167,6 +167,8 @@ def test_leakage_check_passes_clean_text() -> None:
         ("FooNet은 프리필링을 빠르게 합니다. 2.34x를 포함하세요.", "an instruction"),
         ("The paper proposes a new method and explains why it matters.", "restates"),
         ("FooNet is fast. Include the numbers from the paper text.", "an instruction"),
+        ("이는 2.34x라는 수치가 제시되었지만, 그 내용을 포함하도록 수정했습니다.", "revision"),
+        ("I have revised the summary: FooNet is 2.34x faster.", "revision"),
     ],
 )
 def test_leakage_flags_sentences_addressed_to_the_writer(text: str, what: str) -> None:
@@ -179,6 +181,8 @@ def test_leakage_flags_sentences_addressed_to_the_writer(text: str, what: str) -
 def test_leakage_keeps_plain_sentences_without_names_or_numbers() -> None:
     plain = dict(
         GOOD,
+        performance_highlights="FooNet은 이전에 발표된 방법보다 2.34배 빠르며, 저자들은 학습 "
+        "방법을 수정하여 데이터셋의 오류를 고쳤습니다.",
         whats_new="이러한 모델은 긴 시퀀스의 이미지 입력이나 동영상 입력을 자세히 이해할 수 "
         "있게 합니다.",
         technical_details="실험 결과, 새로운 모델은 다양한 아랍어 텍스트 및 글꼴에서 뛰어난 "

@@ -261,6 +261,18 @@ def instruction_vocabulary(lang: str) -> frozenset[str]:
     return frozenset(echo_pieces(text, lang))
 
 
+# a repaired answer that talks about its own repair ("…를 포함하도록 수정했습니다")
+_REVISION_TALK = re.compile(
+    r"이전(?:의)? ?(?:요약|답변|답|버전)(?:에서|에는|은|을|의)|"
+    r"(?:포함하도록|반영하도록|반영하여|피드백에 따라|지적에 따라|요청에 따라|지적된 대로) ?"
+    r"(?:수정|고쳐|고쳤|다시 ?썼|다시 ?작성)|요약을 (?:수정|고쳤|다시 ?작성)|"
+    r"\b(?:the )?(?:previous|earlier) (?:summary|answer|version|draft)\b|"
+    r"\bI(?:'ve| have)? (?:revised|fixed|corrected|updated|rewritten)\b|"
+    r"\b(?:revised|corrected|updated) (?:summary|version|answer)\b",
+    re.IGNORECASE,
+)
+
+
 def addresses_the_writer(text: str, lang: str) -> str | None:
     """What is wrong with the first sentence of ``text`` that gives an order or only restates
     the instructions of the language's prompts (``None``: no such sentence)."""
@@ -268,6 +280,8 @@ def addresses_the_writer(text: str, lang: str) -> str | None:
     for sentence in sentences(text):
         if is_instruction(sentence, lang):
             return f"an instruction instead of a summary ({sentence[:40]!r})"
+        if _REVISION_TALK.search(sentence):
+            return f"talk about the revision, not the paper ({sentence[:40]!r})"
         if (
             vocabulary
             and not has_anchor(sentence, lang)
