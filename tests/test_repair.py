@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fakes import FakeOpenAI, Reply, hf_item, sections_reply
+from paperdigest.checks import checks_version
 from paperdigest.cli import cli
 from paperdigest.models import Paper, Sections, Summary
 from paperdigest.pipeline import Reuse, Summarize, make_key, plan_day
@@ -297,6 +298,62 @@ def test_reused_summaries_stored_before_the_checks_are_checked_once(
         summary = store.latest_summary(PAPER_ID, "ko")
         assert summary is not None and summary.status == "flagged"
     assert dt.date(2024, 7, 22).isoformat() in again.stderr
+
+
+def test_results_of_older_checks_are_checked_again_and_can_be_repaired_in_the_same_run(
+    tmp_path: Path, source: Path, fake_openai: FakeOpenAI
+) -> None:
+    """After an upgrade whose checks catch more, a rerun checks stored summaries again (no LLM):
+    one the old checks passed is flagged now, and --repair-flagged repairs it in that run."""
+    vacuous = dict(GOOD, performance_highlights="실험 결과와 성능에 대해 설명합니다.")
+    fake_openai.script.append(sections_reply(vacuous))
+    first = run(tmp_path, source, fake_openai, "--repairs", "0")
+    assert "1 flagged" in first.stderr and "leakage" in first.stderr
+    with Store(tmp_path / "p.db") as store:  # as stored by an older paperdigest that passed it
+        store.db.execute("UPDATE summary_checks SET problems = '[]', version = 'older'")
+        store.db.execute("UPDATE summaries SET status = 'ok'")
+
+    report = tmp_path / "r.json"
+    again = run(tmp_path, source, fake_openai, "--report", str(report))
+    assert len(fake_openai.chat_requests) == 1  # checked again without asking the model
+    assert json.loads(report.read_text())["checked"] == 1
+    assert f"flagged: {PAPER_ID}: leakage:" in again.stderr
+    with Store(tmp_path / "p.db") as store:
+        summary = store.latest_summary(PAPER_ID, "ko")
+        assert summary is not None and summary.status == "flagged" and summary.id is not None
+        record = load_checks(store, summary.id)
+        assert record is not None and record.version == checks_version()
+
+    third = run(tmp_path, source, fake_openai, "--report", str(report))
+    assert json.loads(report.read_text())["checked"] == 0  # current results are not redone
+    assert f"flagged: {PAPER_ID}: leakage:" in third.stderr
+
+    with Store(tmp_path / "p.db") as store:
+        store.db.execute("UPDATE summary_checks SET problems = '[]', version = 'older'")
+        store.db.execute("UPDATE summaries SET status = 'ok'")
+    fake_openai.responder = lambda request: sections_reply(GOOD)
+    repaired = run(tmp_path, source, fake_openai, "--repair-flagged")
+    assert repaired.exit_code == 0, repaired.stderr
+    assert len(fake_openai.chat_requests) == 2
+    assert "restates the instructions" in user_message(fake_openai.chat_requests[1])
+    assert "0 flagged" in repaired.stderr
+
+
+def test_checks_version_follows_the_registered_checks() -> None:
+    from paperdigest.checks import CHECKS, register_check
+
+    before = checks_version()
+    assert before == checks_version()  # stable within a process
+
+    @register_check("always_fine", "a test check")
+    def always_fine(item: object) -> list[object]:
+        return []
+
+    try:
+        assert checks_version() != before
+    finally:
+        del CHECKS["always_fine"]
+    assert checks_version() == before
 
 
 def test_repairing_a_flagged_summary_keeps_it_when_nothing_better_comes(

@@ -23,14 +23,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from .checks import Problem, check_names, run_checks
+from .checks import Problem, check_names, checks_version, run_checks
 from .errors import AppError, BackendError, BudgetExhausted, ConfigError, InvalidAnswer
 from .fsutil import write_atomic
 from .models import Paper, Sections, Summary
 from .render.markdown import digest_path, render_day
 from .sources import Source
 from .store import Store, SummaryKey
-from .store.checks import load_checks, save_checks
+from .store.checks import CheckRecord, load_checks, save_checks
 from .store.claims import claim, heartbeat, release
 from .summarize.base import Summarizer, SummaryRequest
 from .summarize.prompts import PromptSet, abstract_input, input_hash
@@ -342,7 +342,7 @@ def run_digest(
         model=summarizer.model_id,
     )
     state = _RunState(lang=lang)
-    planned = _plan_lazily(papers, build_input, store, options, key_args)
+    planned = _plan_lazily(papers, build_input, store, options, key_args, state)
     status = "failed"
     try:
         progress.start(len(papers), f"Summarizing {day.isoformat()}")
@@ -415,18 +415,29 @@ def checks_for(paper: Paper, input_text: str, lang: str) -> CheckFunction:
     return check
 
 
+def current_checks(
+    store: Store, paper: Paper, input_text: str, summary: Summary
+) -> tuple[CheckRecord, bool]:
+    """A stored summary's check results, checked (again) now when they are missing or were
+    made by another version of the checks; (record, whether it was checked now). No LLM."""
+    assert summary.id is not None
+    record = load_checks(store, summary.id)
+    if record is not None and record.version == checks_version():
+        return record, False
+    problems = checks_for(paper, input_text, summary.lang)(summary.sections)
+    attempts = record.attempts if record is not None else ()
+    return save_checks(store, summary.id, problems, checks=check_names(), attempts=attempts), True
+
+
 def _reuse(intent: Reuse, input_text: str, store: Store, state: _RunState) -> None:
-    """A stored summary: use its check results, or check it now if it never was (no LLM)."""
+    """A stored summary: use its check results, checking it now if they are missing or stale."""
     summary = intent.summary
     state.done[intent.paper.id] = summary.sections
     state.reused += 1
     if summary.id is None:
         return
-    record = load_checks(store, summary.id)
-    if record is None:
-        problems = checks_for(intent.paper, input_text, summary.lang)(summary.sections)
-        record = save_checks(store, summary.id, problems, checks=check_names())
-        state.checked += 1
+    record, checked_now = current_checks(store, intent.paper, input_text, summary)
+    state.checked += checked_now
     if record.problems:
         state.flagged.append(
             Flagged(intent.paper.id, intent.paper.title, tuple(record.problems), attempts=0)
@@ -468,8 +479,9 @@ def _plan_lazily(
     store: Store,
     options: DigestOptions,
     key_args: dict[str, str],
+    state: _RunState,
 ) -> Iterator[Intent]:
-    """Plan one paper at a time, in vote order, as its input text is built.
+    """Plan one paper at a time, in vote order, as its input text is built (main thread).
 
     Building an input may mean fetching the paper from arXiv (seconds, rate-limited), so the
     runner pulls plans only as it has room and summarizes the first papers meanwhile. Planning
@@ -482,10 +494,15 @@ def _plan_lazily(
         existing: dict[SummaryKey, Summary] = {}
         stored_problems: dict[SummaryKey, list[str]] = {}
         if found is not None:
+            if found.id is not None:
+                # checked again first when the checks changed since, so that --repair-flagged
+                # sees what the current checks think of it
+                record, checked_now = current_checks(store, paper, text, found)
+                state.checked += checked_now
+                found = replace(found, status="flagged" if record.problems else "ok")
+                if record.problems:
+                    stored_problems[key] = [p.message for p in record.problems]
             existing[key] = found
-            if found.status == "flagged" and found.id is not None:
-                record = load_checks(store, found.id)
-                stored_problems[key] = [p.message for p in record.problems] if record else []
         yield from plan_day(
             [paper],
             {paper.id: text},

@@ -20,8 +20,11 @@ More checks register with :func:`register_check`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from ..models import SECTION_KEYS, Sections
 
@@ -92,6 +95,26 @@ def register_check(name: str, description: str) -> Callable[[CheckFn], CheckFn]:
 def check_names() -> list[str]:
     _load_builtins()
     return list(CHECKS)
+
+
+@lru_cache(maxsize=1)
+def _builtin_fingerprint() -> str:
+    """Hash of what the built-in checks judge by: their code and the prompt files (the leakage
+    check compares summaries with the prompts' own words)."""
+    here = Path(__file__).resolve().parent
+    prompts = here.parent / "summarize" / "prompts"
+    digest = hashlib.sha256()
+    for path in [*sorted(here.glob("*.py")), *sorted(prompts.glob("*.toml"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def checks_version() -> str:
+    """Changes whenever the checks could judge a stored summary differently (an upgrade of
+    paperdigest, a check registered or removed): stored results of another version are stale,
+    and a rerun checks the summary again (no LLM call)."""
+    names = ",".join(check_names())
+    return hashlib.sha256(f"{_builtin_fingerprint()}|{names}".encode()).hexdigest()[:16]
 
 
 def _load_builtins() -> None:

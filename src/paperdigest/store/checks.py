@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks import Problem
+from ..checks import Problem, checks_version
 from . import Store, utcnow
 
 
@@ -18,6 +18,7 @@ class CheckRecord:
     checks: list[str]
     problems: list[Problem]
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    version: str = ""  # checks_version() of the checks that produced it ('' before m008)
 
     @property
     def ok(self) -> bool:
@@ -38,21 +39,29 @@ def save_checks(
     *,
     checks: Sequence[str],
     attempts: Sequence[dict[str, Any]] = (),
+    version: str | None = None,
 ) -> CheckRecord:
-    """Record a summary's check results and set its status: 'flagged' with problems, else 'ok'."""
+    """Record a summary's check results and set its status: 'flagged' with problems, else 'ok'.
+
+    ``version`` defaults to the running checks' ``checks_version()``."""
+    if version is None:
+        version = checks_version()
     now = utcnow()
     with store.transaction() as db:
         db.execute(
-            "INSERT INTO summary_checks (summary_id, checked_at, checks, problems, attempts) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(summary_id) DO UPDATE SET "
+            "INSERT INTO summary_checks "
+            "(summary_id, checked_at, checks, problems, attempts, version) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(summary_id) DO UPDATE SET "
             "checked_at = excluded.checked_at, checks = excluded.checks, "
-            "problems = excluded.problems, attempts = excluded.attempts",
+            "problems = excluded.problems, attempts = excluded.attempts, "
+            "version = excluded.version",
             (
                 summary_id,
                 now,
                 json.dumps(list(checks)),
                 json.dumps([_problem_dict(p) for p in problems], ensure_ascii=False),
                 json.dumps(list(attempts), ensure_ascii=False),
+                version,
             ),
         )
         status = "flagged" if problems else "ok"
@@ -60,7 +69,7 @@ def save_checks(
             "UPDATE summaries SET status = ? WHERE id = ? AND status IS NOT ?",
             (status, summary_id, status),
         )
-    return CheckRecord(summary_id, now, list(checks), list(problems), list(attempts))
+    return CheckRecord(summary_id, now, list(checks), list(problems), list(attempts), version)
 
 
 def load_checks(store: Store, summary_id: int) -> CheckRecord | None:
@@ -76,6 +85,7 @@ def load_checks(store: Store, summary_id: int) -> CheckRecord | None:
         checks=list(json.loads(row["checks"])),
         problems=[Problem.from_dict(p) for p in json.loads(row["problems"])],
         attempts=list(json.loads(row["attempts"])),
+        version=row["version"],
     )
 
 

@@ -105,67 +105,6 @@ def m003_runs(db: sqlite3.Connection) -> None:
     )
 
 
-def apply_migrations(db: sqlite3.Connection, now: str) -> list[str]:
-    """Apply what is missing; return the names applied now."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-    applied: list[str] = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # another process opening the same new database may have applied it between the
-            # read above and this write lock: look again now that nobody else can write
-            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
-                db.execute("COMMIT")
-                continue
-            # executescript would commit early; run statements one by one inside our transaction
-            _run_in_transaction(db, fn)
-            db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        applied.append(name)
-    return applied
-
-
-class _TxProxy:
-    """Wraps a connection so ``executescript`` runs each statement inside the open transaction."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def executescript(self, script: str) -> None:
-        for statement in _split_sql(script):
-            self._db.execute(statement)
-
-    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
-        return self._db.execute(sql, params)
-
-
-def _split_sql(script: str) -> list[str]:
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines():
-        code = line.split("--", 1)[0]
-        buffer += code + "\n"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
-
-
-def _run_in_transaction(db: sqlite3.Connection, fn: Migration) -> None:
-    fn(_TxProxy(db))  # type: ignore[arg-type]
-
-
 @migration
 def m006_fulltext(db: sqlite3.Connection) -> None:
     """Where each model input came from: arXiv HTML, PDF or the abstract, and why.
@@ -311,3 +250,73 @@ def m007_claims(db: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m008_checks_version(db: sqlite3.Connection) -> None:
+    """Which version of the checks produced each stored result (``checks_version()``): results
+    of another version are stale and the summary is checked again when it is next reused."""
+    db.executescript(
+        "ALTER TABLE summary_checks ADD COLUMN version TEXT NOT NULL DEFAULT '';"
+    )
+
+
+def apply_migrations(db: sqlite3.Connection, now: str) -> list[str]:
+    """Apply what is missing; return the names applied now."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied: list[str] = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # another process opening the same new database may have applied it between the
+            # read above and this write lock: look again now that nobody else can write
+            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("COMMIT")
+                continue
+            # executescript would commit early; run statements one by one inside our transaction
+            _run_in_transaction(db, fn)
+            db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+class _TxProxy:
+    """Wraps a connection so ``executescript`` runs each statement inside the open transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def executescript(self, script: str) -> None:
+        for statement in _split_sql(script):
+            self._db.execute(statement)
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, params)
+
+
+def _split_sql(script: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines():
+        code = line.split("--", 1)[0]
+        buffer += code + "\n"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _run_in_transaction(db: sqlite3.Connection, fn: Migration) -> None:
+    fn(_TxProxy(db))  # type: ignore[arg-type]
