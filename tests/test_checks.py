@@ -169,6 +169,7 @@ def test_leakage_check_passes_clean_text() -> None:
         ("FooNet is fast. Include the numbers from the paper text.", "an instruction"),
         ("이는 2.34x라는 수치가 제시되었지만, 그 내용을 포함하도록 수정했습니다.", "revision"),
         ("I have revised the summary: FooNet is 2.34x faster.", "revision"),
+        ("FooNet은 빠릅니다. 제목: FooNet 본문은 프리필링을 다룹니다.", "a prompt label"),
     ],
 )
 def test_leakage_flags_sentences_addressed_to_the_writer(text: str, what: str) -> None:

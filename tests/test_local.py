@@ -185,6 +185,9 @@ def test_answers_that_echo_the_prompt_or_carry_json_debris_are_cleaned() -> None
         "설명합니다.", kept, "2.34x를 포함하세요."]})  # fmt: skip
     assert parse_section_answer(vacuous, lang="ko") == kept
     assert parse_section_answer(vacuous).endswith("포함하세요.")  # no lang: literal echoes only
+    labelled = json.dumps({"sentences": [
+        "제목: SciCode: AResearch CodingBenchmark 본문은 현재 언어 모델들을 다룹니다.", kept]})
+    assert parse_section_answer(labelled, lang="ko") == kept
     # Ended early by a stop string (not the token limit): the finished sentences stay.
     assert parse_section_answer('{"sentences": ["끝난 문장입니다.", "{\\"') == "끝난 문장입니다."
 

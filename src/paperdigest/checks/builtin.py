@@ -273,11 +273,18 @@ _REVISION_TALK = re.compile(
 )
 
 
+# a sentence that starts like the prompt's own input ("제목: SciCode: … 본문은 …")
+_LABEL_START = re.compile(r"^(?:Title|Abstract|Paper text|제목|논문 텍스트|본문)\s*:")
+
+
 def addresses_the_writer(text: str, lang: str) -> str | None:
-    """What is wrong with the first sentence of ``text`` that gives an order or only restates
-    the instructions of the language's prompts (``None``: no such sentence)."""
+    """What is wrong with the first sentence of ``text`` that starts with a prompt label, gives
+    an order, talks about its own revision or only restates the instructions of the language's
+    prompts (``None``: no such sentence)."""
     vocabulary = instruction_vocabulary(lang)
     for sentence in sentences(text):
+        if _LABEL_START.match(sentence):
+            return f"a prompt label ({sentence[:40]!r})"
         if is_instruction(sentence, lang):
             return f"an instruction instead of a summary ({sentence[:40]!r})"
         if _REVISION_TALK.search(sentence):
@@ -310,7 +317,7 @@ def check_leakage(item: CheckInput) -> list[Problem]:
             if fragment in flat:
                 found.append(f"prompt text ({fragment[:40]!r})")
                 break
-        else:
+        if not found:
             echo = addresses_the_writer(text, item.lang)
             if echo:
                 found.append(echo)
