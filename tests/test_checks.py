@@ -170,6 +170,9 @@ def test_leakage_check_passes_clean_text() -> None:
         ("이는 2.34x라는 수치가 제시되었지만, 그 내용을 포함하도록 수정했습니다.", "revision"),
         ("I have revised the summary: FooNet is 2.34x faster.", "revision"),
         ("FooNet은 빠릅니다. 제목: FooNet 본문은 프리필링을 다룹니다.", "a prompt label"),
+        ("문제: Technical Details 부분이 너무 짧습니다. FooNet은 빠릅니다.", "a prompt label"),
+        ("FooNet은 빠릅니다. Technical Details 부분이 너무 짧습니다.", "sections"),
+        ("새로 제안된 내용과 발견한 것에 대해 설명합니다.", "restates the instructions"),
     ],
 )
 def test_leakage_flags_sentences_addressed_to_the_writer(text: str, what: str) -> None:

@@ -30,8 +30,9 @@ MIN_LANGUAGE_SHARE = 0.6  # of the whole summary's letters outside parentheses
 MIN_SECTION_SHARE = 0.3  # any one section below this is "not written in <language>"
 MAX_OVERLAP = 0.6  # two sections sharing more of their words are copies
 # a sentence with no number, name or term from the paper, and at least this share of its
-# pieces taken from the prompt's instructions, restates the instructions (reference max: 0.32)
-MAX_ECHO = 0.5
+# pieces taken from the prompt's instructions, restates the instructions (reference max: 0.32;
+# the local model's "새로 제안된 내용과 발견한 것에 대해 설명합니다.": 0.45)
+MAX_ECHO = 0.45
 # (min, max) characters per section: dense scripts need fewer characters for the same content
 LENGTH_BOUNDS = {"dense": (20, 900), "latin": (30, 2000)}
 DENSE_LANGS = {"ko", "ja", "zh"}
@@ -274,7 +275,13 @@ _REVISION_TALK = re.compile(
 
 
 # a sentence that starts like the prompt's own input ("제목: SciCode: … 본문은 …")
-_LABEL_START = re.compile(r"^(?:Title|Abstract|Paper text|제목|논문 텍스트|본문)\s*:")
+_LABEL_START = re.compile(
+    r"^(?:Title|Abstract|Paper text|Problems?|Feedback|제목|논문 텍스트|본문|문제|피드백)\s*:"
+)
+# the summary's own section names inside a section: "Technical Details 부분이 너무 짧습니다."
+_SECTION_NAME = re.compile(
+    "|".join(re.escape(label) for label in SECTION_LABELS.values()), re.IGNORECASE
+)
 
 
 def addresses_the_writer(text: str, lang: str) -> str | None:
@@ -285,6 +292,8 @@ def addresses_the_writer(text: str, lang: str) -> str | None:
     for sentence in sentences(text):
         if _LABEL_START.match(sentence):
             return f"a prompt label ({sentence[:40]!r})"
+        if _SECTION_NAME.search(sentence):
+            return f"talk about the summary's sections, not the paper ({sentence[:40]!r})"
         if is_instruction(sentence, lang):
             return f"an instruction instead of a summary ({sentence[:40]!r})"
         if _REVISION_TALK.search(sentence):
