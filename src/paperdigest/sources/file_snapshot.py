@@ -46,7 +46,7 @@ class FileSource:
 
     def preflight(self) -> None:
         """Read and check the whole file now, before anything slow is set up."""
-        self._parse(self._load(), None)
+        self.papers()
 
     def papers(self) -> list[Paper]:
         """Every paper in the file, in file order, whatever day it lists."""

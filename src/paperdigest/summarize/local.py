@@ -32,6 +32,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, ValidationError
 
+from ..checks.builtin import addresses_the_writer
+from ..checks.text import sentences
 from ..errors import BackendError, ConfigError, InvalidAnswer
 from ..models import SECTION_KEYS, Sections
 from .base import Summarizer, SummaryRequest
@@ -116,7 +118,6 @@ def fit_input(
 
 
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。])\s+")
 _DEBRIS = re.compile(r'^[\s",]+|[\s{}\[\]",]+$')  # stray JSON characters around a sentence
 ECHO_CHARS = 20  # this many characters in a row from the instructions make a sentence an echo
 _SENTENCE_END = re.compile(r"[.!?。]\)?$")
@@ -146,8 +147,6 @@ def parse_section_answer(
     a small model sometimes echoes) are dropped; with ``lang``, so are sentences the leakage
     check would flag as addressed to the writer (an order, or the instructions paraphrased).
     """
-    from ..checks.builtin import addresses_the_writer
-
     if not content or not content.strip():
         raise InvalidAnswer("the model returned an empty answer")
     try:
@@ -169,7 +168,7 @@ def parse_section_answer(
         text = " ".join(str(item).split())
         if len(text) >= MAX_SENTENCE_CHARS and not _SENTENCE_END.search(text):
             text = _complete_part(text)  # closed by the length limit mid-sentence
-        for sentence in _SENTENCE_SPLIT.split(text):
+        for sentence in sentences(text):
             sentence = _DEBRIS.sub("", sentence)
             if not sentence or sentence in kept or sentence[0] in "{[":  # JSON debris
                 continue
