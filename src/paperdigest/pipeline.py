@@ -647,7 +647,6 @@ def _summarize_all(
                         heartbeat(store, [i.key for i in pending.values()])
                         last_beat = time.monotonic()
                     done = [(pending.pop(f), f) for f in finished]
-                    fill(pool)  # keep the pool busy while this thread saves
                     for intent, future in done:
                         settle(intent, future)
                     continue
