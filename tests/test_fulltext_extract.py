@@ -21,7 +21,7 @@ from paperdigest.fulltext.budget import classify, kind_of
 from paperdigest.fulltext.document import Document, Section
 from paperdigest.fulltext.ids import ArxivIdError
 from paperdigest.models import Paper
-from paperdigest.summarize.prompts import abstract_input
+from paperdigest.prompts import abstract_input
 
 HEADINGS = [
     "Abstract",

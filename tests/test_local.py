@@ -29,7 +29,7 @@ from paperdigest.summarize.local import (
     parse_section_answer,
     source_numbers,
 )
-from paperdigest.summarize.prompts import load_prompts
+from paperdigest.prompts import load_prompts
 
 # -- a GGUF header written by hand (no tensors: enough for everything before loading) ----------
 

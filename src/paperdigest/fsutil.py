@@ -7,11 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import AppError, InputError
+from .errors import AppError, InputError, WriteError
 
-
-class WriteError(AppError):
-    exit_code = 2
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:

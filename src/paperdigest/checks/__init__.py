@@ -102,7 +102,7 @@ def _builtin_fingerprint() -> str:
     """Hash of what the built-in checks judge by: their code and the prompt files (the leakage
     check compares summaries with the prompts' own words)."""
     here = Path(__file__).resolve().parent
-    prompts = here.parent / "summarize" / "prompts"
+    prompts = here.parent / "prompts"
     digest = hashlib.sha256()
     for path in [*sorted(here.glob("*.py")), *sorted(prompts.glob("*.toml"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

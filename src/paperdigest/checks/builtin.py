@@ -230,7 +230,7 @@ _LEAK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 @lru_cache(maxsize=16)
 def _prompt_texts(lang: str) -> tuple[str, ...]:
     from ..errors import ConfigError
-    from ..summarize.prompts import load_prompts
+    from ..prompts import load_prompts
 
     try:
         prompts = load_prompts(lang)

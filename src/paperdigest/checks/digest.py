@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..models import SECTION_KEYS, Paper
 from ..render.markdown_parse import DigestEntry, ParsedDigest
-from ..summarize.prompts import abstract_input
+from ..prompts import abstract_input
 from . import Problem, run_checks
 from .text import find_numbers, letter_share, number_values, rounds_to, unsupported_numbers
 

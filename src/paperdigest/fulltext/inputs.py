@@ -18,7 +18,7 @@ from ..errors import AppError, ConfigError
 from ..models import Paper
 from ..store import Store
 from ..summarize.base import Summarizer
-from ..summarize.prompts import input_hash
+from ..prompts import input_hash
 from .budget import BudgetedInput, build_budgeted
 from .fetch import ArxivFetcher, FulltextResult, abstract_only
 from .ids import ArxivIdError, parse_arxiv_id

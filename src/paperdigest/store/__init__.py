@@ -2,6 +2,10 @@
 
 One connection per Store, autocommit mode with explicit ``BEGIN IMMEDIATE`` transactions, WAL
 journal so readers never block the writer. Opening applies any missing named migration.
+
+Every database error leaves a Store as :class:`~paperdigest.errors.StoreError` (one line, exit 2):
+the transaction maps what happens inside it, and every public method of :class:`Store` maps what
+its reads raise (``sqlite3.IntegrityError`` included).
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ import datetime as dt
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ..errors import StoreError
 from ..models import Paper, Sections, Summary
@@ -45,6 +50,36 @@ class DayInfo:
     n_papers: int
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_T = TypeVar("_T")
+
+
+def _mapped(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``method`` with any ``sqlite3.Error`` it raises turned into a :class:`StoreError`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            store = args[0]
+            path = getattr(store, "path", "the database")
+            raise StoreError(f"database error in {path}: {exc}") from None
+
+    return wrapper
+
+
+def _map_database_errors(cls: type[_T]) -> type[_T]:
+    """Wrap every public method of ``cls`` with :func:`_mapped`."""
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_") and name != "transaction":
+            setattr(cls, name, _mapped(value))
+    return cls
+
+
+
+@_map_database_errors
 class Store:
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
@@ -91,7 +126,7 @@ class Store:
             raise StoreError(f"cannot write to {self.path}: {exc}") from None
         try:
             yield self.db
-        except sqlite3.OperationalError as exc:  # read-only file, full disk, lock timeout
+        except sqlite3.Error as exc:  # read-only file, full disk, lock timeout, a constraint
             self._rollback()
             raise StoreError(f"cannot write to {self.path}: {exc}{self._disk_hint()}") from None
         except BaseException:

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import InputError, StoreError
+from ..errors import InputError, SearchQueryError, SearchUnavailable, StoreError
 from . import Store
 
 MAX_QUERY_CHARS = 256
@@ -34,18 +34,6 @@ _WORD = re.compile(r"\w")
 _WORD_CHARS = re.compile(r"\w+")
 
 
-class SearchQueryError(InputError):
-    """The query cannot be searched (empty, too long, no words). The API answers 400."""
-
-
-class SearchUnavailable(StoreError):
-    """The database has no search index (opened read-only before the search migration)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(
-            f"{path} has no search index yet: open it once for writing (e.g. run "
-            "`paperdigest digest` or `paperdigest site` with this --db) to add it"
-        )
 
 
 @dataclass(frozen=True)

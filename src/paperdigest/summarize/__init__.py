@@ -66,17 +66,27 @@ def local_available() -> bool:
     return model_is_available()
 
 
-def resolve_auto(config: BackendConfig) -> str:
-    """Which backend ``auto`` means here: a configured server, else the local model, else none."""
-    if config.base_url or os.environ.get("OPENAI_BASE_URL") or os.environ.get(config.key_env):
-        return "openai"
-    if config.model_path or local_available():
-        return "local"
-    return "extractive"
+def resolve_auto(config: BackendConfig) -> tuple[str, str]:
+    """Which backend ``auto`` means here, and why: a configured server, else the local model,
+    else extractive."""
+    if config.base_url:
+        return "openai", "--base-url is set"
+    if os.environ.get("OPENAI_BASE_URL"):
+        return "openai", "OPENAI_BASE_URL is set"
+    if os.environ.get(config.key_env):
+        return "openai", f"{config.key_env} is set"
+    if config.model_path:
+        return "local", "--model-path is set"
+    if local_available():
+        return "local", "no server is configured and the local model is installed"
+    return "extractive", (
+        "no server is configured (--base-url, OPENAI_BASE_URL or "
+        f"{config.key_env}) and the local model is not installed"
+    )
 
 
 def make_summarizer(config: BackendConfig) -> Summarizer:
-    name = resolve_auto(config) if config.name == "auto" else config.name
+    name = resolve_auto(config)[0] if config.name == "auto" else config.name
     targets = {**BUILTIN, **_plugins()}
     if name not in targets:
         raise ConfigError(f"unknown backend {name!r}: choose one of {', '.join(backend_names())}")

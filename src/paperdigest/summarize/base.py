@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import InvalidAnswer
 from ..models import SECTION_KEYS, Paper, Sections
-from .prompts import PromptSet
+from ..prompts import PromptSet
 
 
 @dataclass(frozen=True)

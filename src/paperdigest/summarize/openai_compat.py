@@ -11,16 +11,13 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ..errors import BackendError, ConfigError, InvalidAnswer, NeedsKey
+from ..errors import BackendError, BackendUnavailable, ConfigError, InvalidAnswer, NeedsKey
 from ..models import Sections
 from .base import SECTIONS_SCHEMA, Summarizer, SummaryRequest, parse_sections
 
 OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
-
-class BackendUnavailable(BackendError):
-    """The server cannot be reached at all: no paper can succeed, so the run stops."""
 
 
 class OpenAICompatible(Summarizer):

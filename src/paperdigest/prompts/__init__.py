@@ -62,7 +62,7 @@ class PromptSet:
 
 
 def available_languages() -> list[str]:
-    folder = resources.files("paperdigest.summarize") / "prompts"
+    folder = resources.files("paperdigest.prompts")
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
@@ -80,7 +80,7 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
                 f"no prompts for language {lang!r}: available are "
                 f"{', '.join(available_languages())} (or pass --prompt-file)"
             )
-        raw = (resources.files("paperdigest.summarize") / "prompts" / f"{lang}.toml").read_bytes()
+        raw = (resources.files("paperdigest.prompts") / f"{lang}.toml").read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
