@@ -35,11 +35,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from paperdigest.checks.digest import check_digest, load_source, source_text
-from paperdigest.checks.text import find_names, find_numbers, name_supported, number_values
 from paperdigest.models import SECTION_KEYS, SECTION_LABELS, Paper
+from paperdigest.prompts import abstract_input
 from paperdigest.render.markdown_parse import DigestEntry, read_digest
+from paperdigest.review import check_digest, load_source
 from paperdigest.summarize.extractive import split_sentences
+from paperdigest.text import find_names, find_numbers, name_supported, number_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -90,11 +91,11 @@ def _fresh_number(
 
 
 def _source_values(paper: Paper) -> set[Decimal]:
-    return number_values(source_text(paper))
+    return number_values(abstract_input(paper))
 
 
 def changed_number(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
-    src = source_text(paper)
+    src = abstract_input(paper)
     values = _source_values(paper)
     candidates = []
     for key, text in entry.sections.items():
@@ -167,7 +168,7 @@ def invented_number(entry: DigestEntry, paper: Paper, rng: random.Random):  # ty
 
 
 def swapped_name(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
-    src = source_text(paper)
+    src = abstract_input(paper)
     found = []
     for key, text in entry.sections.items():
         for name in find_names(text):

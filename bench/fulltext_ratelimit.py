@@ -40,15 +40,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import fulltext_fixtures as F  # noqa: E402
 from fakes import FakeOpenAI  # noqa: E402
+from paperdigest.digest import DigestOptions, run_digest  # noqa: E402
 from paperdigest.fulltext import ArxivFetcher, FulltextInput  # noqa: E402
 from paperdigest.http import RateLimiter  # noqa: E402
 from paperdigest.models import Paper, Sections  # noqa: E402
-from paperdigest.digest import DigestOptions, run_digest  # noqa: E402
+from paperdigest.prompts import abstract_input, load_prompts  # noqa: E402
 from paperdigest.sources.file_snapshot import FileSource  # noqa: E402
 from paperdigest.store import Store  # noqa: E402
 from paperdigest.summarize.base import SummaryRequest  # noqa: E402
 from paperdigest.summarize.openai_compat import OpenAICompatible  # noqa: E402
-from paperdigest.prompts import abstract_input, load_prompts  # noqa: E402
 
 SHARED_DAY = ROOT.parent / "shared" / "data" / "hf-daily-2024-07-22.json"
 

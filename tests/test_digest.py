@@ -165,8 +165,9 @@ def test_usage_and_configuration_errors_exit_2(tmp_path: Path, args: list[str],
 def test_malformed_saved_json_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('[{"paper": {"id": "2401.1", "title": "x"}, "title": "x"}, 3]')
-    result = run("digest", "--source", f"file:{bad}", "--date", "2024-01-01", "--lang", "en", "--backend",
-                 "extractive", "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
+    result = run("digest", "--source", f"file:{bad}", "--date", "2024-01-01", "--lang", "en",
+                 "--backend", "extractive", "--db", str(tmp_path / "p.db"), "--out",
+                 str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "item 1 is a int, expected an object" in result.stderr
 
@@ -306,9 +307,9 @@ def test_inputs_are_built_while_earlier_papers_are_summarized(tmp_path: Path,
     import time
 
     from paperdigest.digest import DigestOptions, run_digest
+    from paperdigest.prompts import abstract_input, load_prompts
     from paperdigest.sources.file_snapshot import FileSource
     from paperdigest.summarize import BackendConfig, make_summarizer
-    from paperdigest.prompts import abstract_input, load_prompts
 
     built: list[float] = []
 

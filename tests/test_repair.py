@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 from fakes import FakeOpenAI, Reply, hf_item, sections_reply
 from paperdigest.checks import checks_version
 from paperdigest.cli import cli
-from paperdigest.models import Paper, Sections, Summary
 from paperdigest.digest.plan import Reuse, Summarize, make_key, plan_day
+from paperdigest.models import Paper, Sections, Summary
 from paperdigest.store import Store
 from paperdigest.store.checks import load_checks
 

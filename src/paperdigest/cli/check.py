@@ -9,7 +9,8 @@ import click
 
 from ..checks import check_names
 from ..checks.builtin import LANGUAGE_NAMES
-from ..checks.digest import (
+from ..render.markdown_parse import read_digest
+from ..review import (
     DigestMetrics,
     check_digest,
     chrf,
@@ -17,7 +18,6 @@ from ..checks.digest import (
     load_source,
     paired_texts,
 )
-from ..render.markdown_parse import read_digest
 
 _LANG = click.option(
     "--lang",

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..config import default_db_path
+from ..digest import DigestOptions, DigestResult, require_language, run_digest
 from ..errors import ConfigError
 from ..models import Paper
-from ..digest import DigestOptions, DigestResult, require_language, run_digest
+from ..prompts import load_prompts
 from ..sources import open_source
 from ..store import Store, check_store
 from ..summarize import BackendConfig, backend_names, make_summarizer, resolve_auto
-from ..prompts import load_prompts
 from .fulltext import DigestInputs, digest_inputs
 
 if TYPE_CHECKING:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ExtractError, InputError
-
 EXTRACTOR_VERSION = "1"  # bump when extraction changes: cached texts are then extracted again
 
 

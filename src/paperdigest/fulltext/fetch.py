@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import __version__
-from ..errors import ConfigError, FetchError
-from ..http import HttpPolicy, RateLimiter, TooLarge, make_client, request
+from ..errors import ConfigError, ExtractError, FetchError, TooLarge
+from ..http import HttpPolicy, RateLimiter, make_client, request
 from .cache import FulltextCache
-from .document import Document, ExtractError, Section
+from .document import Document, Section
 from .html import extract_html
 from .ids import ArxivId, find_version, parse_arxiv_id
 from .pdf import extract_pdf

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ArxivIdError, InputError
+from ..errors import ArxivIdError
 
 _NEW = re.compile(r"(?P<base>\d{4}\.\d{4,5})(?P<version>v[1-9]\d{0,3})?")
 _OLD = re.compile(r"(?P<base>[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?P<version>v[1-9]\d{0,3})?")

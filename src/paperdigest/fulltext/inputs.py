@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import AppError, ConfigError
+from ..errors import AppError, ArxivIdError, ConfigError
 from ..models import Paper
+from ..prompts import input_hash
 from ..store import Store
 from ..summarize.base import Summarizer
-from ..prompts import input_hash
 from .budget import BudgetedInput, build_budgeted
 from .fetch import ArxivFetcher, FulltextResult, abstract_only
-from .ids import ArxivIdError, parse_arxiv_id
+from .ids import parse_arxiv_id
 
 log = logging.getLogger("paperdigest.fulltext")
 

@@ -27,7 +27,8 @@ if "pymupdf" not in sys.modules and os.environ.get("PAPERDIGEST_PYMUPDF_LAYOUT")
 
 import pymupdf
 
-from .document import Document, ExtractError, Section, clean_heading
+from ..errors import ExtractError
+from .document import Document, Section, clean_heading
 
 MAX_PAGES = 80  # pages read at most; references and appendices come after the body anyway
 MARGIN = 0.08  # share of the page height at the top and the bottom where furniture lives

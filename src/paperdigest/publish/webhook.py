@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import AppError, ConfigError, PublishError
+from ..errors import ConfigError, PublishError
 from ..http import HttpPolicy, RateLimiter, make_client, request
 
 PLATFORMS = ("slack", "discord")

@@ -22,7 +22,7 @@ from feedgen.feed import FeedGenerator
 from .json_day import Day, Entry
 
 if TYPE_CHECKING:
-    from .html import Pages
+    from .pages import Pages
 
 PAPERS_IN_FEED = 100
 DAYS_IN_FEED = 30
@@ -81,7 +81,7 @@ def papers_feed(
     pages: Pages | None = None,
     limit: int = PAPERS_IN_FEED,
 ) -> str:
-    from .html import Pages, ui_strings
+    from .pages import Pages, ui_strings
 
     renderer = pages or Pages()
     ui = ui_strings(lang)
@@ -125,7 +125,7 @@ def digest_feed(
     pages: Pages | None = None,
     limit: int = DAYS_IN_FEED,
 ) -> str:
-    from .html import Pages, ui_strings
+    from .pages import Pages, ui_strings
 
     renderer = pages or Pages()
     ui = ui_strings(lang)

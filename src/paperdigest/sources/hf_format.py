@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from ..errors import FormatError, InputError
+from ..errors import FormatError
 from ..models import Paper, one_line
 
 THUMBNAIL_PATTERN = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"

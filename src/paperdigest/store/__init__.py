@@ -11,10 +11,10 @@ its reads raise (``sqlite3.IntegrityError`` included).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 import time
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass

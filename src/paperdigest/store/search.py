@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import InputError, SearchQueryError, SearchUnavailable, StoreError
+from ..errors import SearchQueryError, SearchUnavailable
 from . import Store
 
 MAX_QUERY_CHARS = 256

@@ -16,6 +16,19 @@ from ..models import SECTION_KEYS, Paper, Sections
 from ..prompts import PromptSet
 
 
+@dataclass
+class BackendConfig:
+    """What the user chose for the backend; each summarizer factory takes what it needs."""
+
+    name: str = "auto"
+    model: str | None = None
+    base_url: str | None = None
+    key_env: str = "OPENAI_API_KEY"
+    model_path: str | None = None
+    timeout: float = 120.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SummaryRequest:
     paper: Paper

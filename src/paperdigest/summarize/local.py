@@ -32,10 +32,11 @@ from typing import Any, ClassVar
 
 from pydantic import Field, ValidationError
 
-from ..checks.builtin import addresses_the_writer
-from ..checks.text import sentences
 from ..errors import BackendError, ConfigError, InvalidAnswer
 from ..models import SECTION_KEYS, Sections
+from ..prompts.echo import addresses_the_writer
+from ..text.numbers import digit_forms
+from ..text.sentences import sentences
 from .base import Summarizer, SummaryRequest
 from .local_model import (
     INSTALL_HINT,
@@ -261,18 +262,15 @@ class LatinStartPenalty:
         return scores
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEG_INF = float("-inf")
 _NUMBER_CHARS = frozenset(b"0123456789.,"[i : i + 1] for i in range(12))
 _DIGIT = re.compile(rb"[0-9]")
 
 
 def source_numbers(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(the numbers written in digits in ``text``, with and without thousands commas; every
-    prefix of them)."""
-    numbers: set[str] = set()
-    for found in _NUMBER.findall(text):
-        numbers.update((found, found.replace(",", "")))
+    """(the numbers ``text`` supports, written in digits as the numbers check accepts them:
+    :func:`~paperdigest.text.numbers.digit_forms`; every prefix of them)."""
+    numbers = digit_forms(text)
     prefixes = {n[:i] for n in numbers for i in range(1, len(n) + 1)}
     return frozenset(numbers), frozenset(prefixes)
 

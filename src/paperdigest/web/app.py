@@ -33,13 +33,13 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import AppError, StoreError
+from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
 from ..models import SECTION_KEYS
 from ..render.atom import digest_feed, papers_feed
-from ..render.html import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_day, safe_url
+from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..store import Store
-from ..store.search import MAX_LIMIT, SearchQueryError, SearchUnavailable, search
+from ..store.search import MAX_LIMIT, search
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages

@@ -1,194 +1,20 @@
-"""Text measurements the checks are built from: pure functions, no I/O.
+"""The numbers a text states, normalised: the one number extractor.
 
-- :func:`letter_share`: how much of a text is written in the target language's script.
-- :func:`word_overlap`: how much two texts share their words.
-- :func:`find_numbers` / :func:`unsupported_numbers`: the numbers a text states, normalised
-  (``2.34x`` = ``2.34배`` = ``2.34 times``, ``1,000`` = ``1000`` = ``1천``, ``12.3 %`` = ``12.3%``,
-  ``4.5 million`` = ``450만``), with small counts written as words (``three``, ``세 가지``).
-- :func:`find_names` / :func:`unsupported_names`: model, dataset and method names and acronyms.
-
-Numbers inside names (``GPT-4``, ``Llama3-70B``, ``EVA2-CLIP``) belong to the names, not to the
-numbers; quantities with a unit (``8K``, ``128K``, ``44.1kHz``, ``1057M``, ``4.4B``, ``4-bit``)
-are numbers.
-"""
+``2.34x`` = ``2.34배`` = ``2.34 times``, ``1,000`` = ``1000`` = ``1천``, ``12.3 %`` = ``12.3%``,
+``4.5 million`` = ``450만``, with small counts written as words (``three``, ``세 가지``).
+Numbers inside names (``GPT-4``, ``Llama3-70B``) belong to the names; quantities with a unit
+(``8K``, ``44.1kHz``, ``4-bit``) are numbers. The numbers check and the local backend's
+decoding guard both read numbers through this module."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-__all__ = [
-    "NumberMention",
-    "find_names",
-    "find_numbers",
-    "letter_share",
-    "number_values",
-    "result_numbers",
-    "strip_parentheses",
-    "unsupported_names",
-    "unsupported_numbers",
-    "word_overlap",
-    "words",
-]
-
-# -- scripts and letter shares -----------------------------------------------------------------
-
-
-def _is_hangul(ch: str) -> bool:
-    code = ord(ch)
-    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
-
-
-def _is_latin(ch: str) -> bool:
-    return ch.isascii() or "LATIN" in unicodedata.name(ch, "")
-
-
-def _is_kana(ch: str) -> bool:
-    return 0x3040 <= ord(ch) <= 0x30FF
-
-
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
-
-
-def _is_cyrillic(ch: str) -> bool:
-    return 0x0400 <= ord(ch) <= 0x04FF
-
-
-_SCRIPT = {
-    "ko": _is_hangul,
-    "ja": lambda ch: _is_kana(ch) or _is_cjk(ch),
-    "zh": _is_cjk,
-    "ru": _is_cyrillic,
-    "uk": _is_cyrillic,
-    "bg": _is_cyrillic,
-}
-
-
-def strip_parentheses(text: str) -> str:
-    """The text without anything inside (round) parentheses, nested ones included."""
-    out: list[str] = []
-    depth = 0
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")" and depth:
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
-
-
-def letter_share(text: str, lang: str) -> float:
-    """Share (0..1) of the letters outside parentheses written in ``lang``'s script.
-
-    Korean counts Hangul; Japanese kana and kanji; Chinese Han characters; Russian, Ukrainian
-    and Bulgarian Cyrillic; every other language the Latin script. A text without letters
-    outside parentheses has share 0.
-    """
-    is_target = _SCRIPT.get(lang.split("-")[0].lower(), _is_latin)
-    letters = [ch for ch in strip_parentheses(text) if ch.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for ch in letters if is_target(ch)) / len(letters)
-
-
-# -- words and overlap -------------------------------------------------------------------------
-
-_WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words (letters and digits; ``GPT-4``, ``2.34`` and ``don't`` stay whole)."""
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-def word_overlap(a: str, b: str) -> float:
-    """Share (0..1) of the smaller text's distinct words that the other text also has.
-
-    1.0 when one text's words are all in the other (a copy, or a copy with additions); 0.0 when
-    either text has no words.
-    """
-    wa, wb = set(words(a)), set(words(b))
-    if not wa or not wb:
-        return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
-
-
-# -- sentences that speak to the model, not about the paper -----------------------------------
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?。])\s+")
-# Korean summaries are declarative (~합니다); these endings give an order, as a prompt does
-_KO_IMPERATIVE = re.compile(r"(?:세요|십시오|하시오|하라|할 것)\s*[.!]?\s*$")
-_EN_IMPERATIVE = re.compile(
-    r"^(?:Please\s+)?(?:Write|Include|Fix|Summarize|Answer|Mention|Keep|Do not|Don't)\b(?!\s+of\b)"
-)
-# Hangul pairs that any formal Korean sentence has (endings, connectives): no evidence of echo
-_KO_COMMON_PAIRS = frozenset(
-    {
-        "합니", "니다", "입니", "습니", "됩니", "있습", "였습", "었습", "했습",
-        "하는", "하고", "하여", "으로", "에서", "이러", "러한", "그리", "리고",
-    }
-)  # fmt: skip
-_EN_COMMON_WORDS = frozenset(
-    {
-        "the", "and", "for", "that", "this", "with", "are", "was", "were", "its", "from",
-        "their", "them", "they", "these", "those", "which", "has", "have", "had", "not",
-        "but", "also", "into", "than", "then", "when", "what", "why", "how", "all", "any",
-        "each", "our", "can",
-    }
-)  # fmt: skip
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
-
-
-def echo_pieces(text: str, lang: str) -> list[str]:
-    """What instruction echo is measured on: Hangul letter pairs for Korean (words there carry
-    particles and endings), lower-cased words of three letters or more otherwise; the pieces
-    every sentence has are left out."""
-    if lang == "ko":
-        pairs = [w[i : i + 2] for w in re.findall(r"[가-힣]+", text) for i in range(len(w) - 1)]
-        return [p for p in pairs if p not in _KO_COMMON_PAIRS]
-    return [w for w in words(text) if len(w) >= 3 and w.isalpha() and w not in _EN_COMMON_WORDS]
-
-
-def has_anchor(sentence: str, lang: str) -> bool:
-    """A number, or a name or term from the paper: for Korean any Latin word, for English a
-    capitalised word after the first or a word with a digit or capitals inside."""
-    if any(ch.isdigit() for ch in sentence):
-        return True
-    if lang == "ko":
-        return re.search(r"[A-Za-z]{2,}", sentence) is not None
-    tokens = re.findall(r"[A-Za-z][\w-]*", sentence)
-    return any(t[0].isupper() for t in tokens[1:]) or any(
-        any(ch.isupper() for ch in t[1:]) for t in tokens
-    )
-
-
-def is_instruction(sentence: str, lang: str) -> bool:
-    """An order addressed to the writer ("2.34x를 포함하세요.", "Include the numbers.")."""
-    if lang == "ko":
-        return _KO_IMPERATIVE.search(sentence) is not None
-    return _EN_IMPERATIVE.search(sentence) is not None
-
-
-def instruction_echo(sentence: str, lang: str, vocabulary: frozenset[str]) -> float:
-    """Share (0..1) of the sentence's pieces that come from the instructions; 0.0 for a
-    sentence too short to judge (fewer than five pieces)."""
-    pieces = echo_pieces(sentence, lang)
-    if len(pieces) < 5:
-        return 0.0
-    return sum(1 for p in pieces if p in vocabulary) / len(pieces)
-
-
-# -- numbers -----------------------------------------------------------------------------------
+from .scripts import is_hangul
 
 # Magnitudes written after a number. Case matters for K/M/B/T (``1057M``, ``4.4B``, ``128K``).
 _MAGNITUDE_SUFFIX = {"K": 3, "k": 3, "M": 6, "B": 9, "T": 12}
@@ -427,7 +253,7 @@ def _parse_quantity(head: str) -> tuple[Decimal, int, str] | None:
     return None
 
 
-def _mentions_in_head(head: str, offset: int) -> list[NumberMention] | None:
+def mentions_in_head(head: str, offset: int) -> list[NumberMention] | None:
     """The numbers a Latin/digit token states, or None when the token is a name (GPT-4...)."""
     head = head.rstrip(_TRAIL_PUNCT + "-–~")
     if not head or not any(ch.isdigit() for ch in head):
@@ -483,7 +309,7 @@ class _Token:
 
     @property
     def hangul(self) -> bool:
-        return _is_hangul(self.text[0])
+        return is_hangul(self.text[0])
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -569,7 +395,7 @@ def find_numbers(text: str) -> list[NumberMention]:
             and (prev is None or prev.end < tok.start)
         ):
             continue  # 1) 2): list markers
-        found = _mentions_in_head(head, tok.start)
+        found = mentions_in_head(head, tok.start)
         if not found:
             continue  # no digits, or a name such as GPT-4
         if len(found) == 1 and not found[0].unit:
@@ -734,317 +560,24 @@ def number_values(text: str) -> set[Decimal]:
     return values
 
 
-# -- result figures ----------------------------------------------------------------------------
-
-_RESULT_CUES = re.compile(
-    r"achiev|outperform|surpass|accelerat|faster|speed|improv|accura|error|score|reduc|gain|"
-    r"increase|solve|state-of-the-art|sota|exceed|better|higher|lower|beat|boost|result|"
-    r"requir|only|just",
-    re.IGNORECASE,
-)
-_RESULT_UNITS = {
-    "x",
-    "×",
-    "%",
-    "times",
-    "fold",
-    "pp",
-    "pt",
-    "pts",
-    "points",
-    "minutes",
-    "minute",
-    "hours",
-    "hour",
-    "seconds",
-    "second",
-    "ms",
-    "s",
-    "min",
-    "h",
-    "days",
-}
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def result_numbers(abstract: str) -> list[NumberMention]:
-    """The abstract's headline figures: quantities with a result unit in a result sentence.
-
-    ``LazyLLM accelerates ... by 2.34x`` -> 2.34x; ``achieving a WER of just 0.80%`` -> 0.80%;
-    ``requiring less than 10 minutes for training`` -> 10. Sizes of the setup (``8K to 128K
-    tokens``, ``group size of 128``) are not results.
-    """
-    out: list[NumberMention] = []
-    flat = " ".join(abstract.split())
-    for sentence in _SENTENCE.split(flat):
-        if not _RESULT_CUES.search(sentence):
+def digit_forms(source_text: str) -> frozenset[str]:
+    """Every way a number ``source_text`` supports may be written in digits: each supported value
+    (see :func:`unsupported_numbers`) plain (``12000``, ``2.34``), with thousands commas
+    (``12,000``). The local backend's decoding guard lets the model write only these, so it
+    never writes a number the numbers check would reject (it is stricter in one way: a rounding
+    such as ``74.8`` for ``74.76``, which the check accepts, is not offered)."""
+    forms: set[str] = set()
+    for value in _source_numbers(source_text).values:
+        if value < 0 or value != value:  # negative or NaN: not written as plain digits
             continue
-        for mention in find_numbers(sentence):
-            if mention.word:
-                continue
-            unit = mention.unit.lower()
-            if not unit:
-                unit = _word_after(sentence, mention)
-                if unit in _RESULT_UNITS or unit.rstrip("s") in _RESULT_UNITS:
-                    mention = replace(mention, text=f"{mention.text} {unit}", unit=unit)
-            if unit in _RESULT_UNITS or unit.rstrip("s") in _RESULT_UNITS:
-                out.append(mention)
-    return out
-
-
-def _word_after(sentence: str, mention: NumberMention) -> str:
-    """The unit after a bare number, also across a range: "1.5 to 2 times" -> "times"."""
-    rest = sentence[mention.start + len(mention.text) :]
-    match = re.match(rf"\s*(?:(?:to|-|–|~)\s*{_NUM}\s*)?([A-Za-z%×]+)", rest)
-    return match.group(1).lower() if match else ""
-
-
-# -- names -------------------------------------------------------------------------------------
-
-# Model and dataset families whose names are ordinary capitalised words.
-KNOWN_NAMES = frozenset(
-    {
-        "flamingo",
-        "llama",
-        "mistral",
-        "mixtral",
-        "claude",
-        "gemini",
-        "gemma",
-        "qwen",
-        "falcon",
-        "vicuna",
-        "alpaca",
-        "whisper",
-        "phi",
-        "deepseek",
-        "chinchilla",
-        "gopher",
-        "galactica",
-        "pythia",
-        "dolly",
-        "orca",
-        "zephyr",
-        "baichuan",
-        "midjourney",
-        "sora",
-        "imagen",
-        "bard",
-        "copilot",
-        "llava",
-        "blip",
-        "sam",
-        "dino",
-        "yolo",
-        "bloom",
-        "opt",
-        "codex",
-        "starcoder",
-        "wizardlm",
-        "olmo",
-        "mamba",
-        "jamba",
-        "grok",
-        "ernie",
-        "chatglm",
-        "internlm",
-        "minicpm",
-        "imagenet",
-        "wikipedia",
-        "coco",
-    }
-)
-# Field-wide acronyms, hardware and units of compute: they name no model, dataset or method.
-GENERIC_ACRONYMS = frozenset(
-    {
-        "ai",
-        "ml",
-        "dl",
-        "nlp",
-        "cv",
-        "llm",
-        "llms",
-        "lm",
-        "lms",
-        "gpu",
-        "gpus",
-        "cpu",
-        "cpus",
-        "tpu",
-        "npu",
-        "ram",
-        "sram",
-        "dram",
-        "vram",
-        "hbm",
-        "flops",
-        "flop",
-        "tflops",
-        "macs",
-        "api",
-        "apis",
-        "sota",
-        "qa",
-        "url",
-        "pdf",
-        "json",
-        "ok",
-        "ii",
-        "iii",
-        "iv",
-        "vs",
-        "et",
-        "al",
-        "eg",
-        "ie",
-    }
-)
-_NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-+_/']*[A-Za-z0-9]|[A-Za-z]")
-_TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
-_ATOM = re.compile(r"[a-z]+|\d+")
-_STOP = {"of", "and", "the", "for", "to", "in", "with", "a", "an", "on", "by", "from"}
-
-
-def _is_name(token: str) -> bool:
-    if not any(ch.isalpha() for ch in token):
-        return False
-    if any(ch.isdigit() for ch in token):
-        return _mentions_in_head(token, 0) is None  # GPT-4 yes; 128K, 4-bit, 2.34x no
-    parts = [p for p in re.split(r"[-/]", token) if p]
-    if parts and all(_TITLE_WORD.match(p) for p in parts):  # Self-Evaluation, Post-Training
-        return any(p.lower() in KNOWN_NAMES for p in parts)  # but Whisper-Large is a name
-    upper = sum(1 for ch in token if ch.isupper())
-    if upper >= 2:
-        return True
-    return token.lower() in KNOWN_NAMES
-
-
-def find_names(text: str) -> list[str]:
-    """Model, dataset and method names and acronyms in ``text``, in order, without repeats.
-
-    A name is a Latin token with letters and digits that is not a quantity (``GPT-4o``,
-    ``Llama3-70B``, ``T5``), an acronym or a CamelCase word (``RAG``, ``LazyLLM``, ``SciCode``),
-    or a known model family (``Flamingo``, ``Gemma``). Title-case terms (``Self-Evaluation``)
-    and field-wide acronyms (``AI``, ``LLM``, ``GPU``) are not names.
-    """
-    out: list[str] = []
-    for match in _NAME_TOKEN.finditer(text):
-        token = match.group()
-        token = re.sub(r"'s$", "", token)
-        if token.lower() in GENERIC_ACRONYMS or token.lower().rstrip("s") in GENERIC_ACRONYMS:
-            continue
-        if _is_name(token) and token not in out:
-            out.append(token)
-    return out
-
-
-def _atoms(text: str) -> list[str]:
-    return _ATOM.findall(text.lower())
-
-
-@dataclass(frozen=True)
-class _SourceNames:
-    runs: frozenset[str]  # concatenations of 1..8 consecutive atoms, plurals stripped too
-    words: tuple[str, ...]  # the source's words, for acronyms made of their initials
-
-
-@lru_cache(maxsize=256)
-def _source_names(source_text: str) -> _SourceNames:
-    atoms = _atoms(source_text)
-    runs: set[str] = set()
-    for i in range(len(atoms)):
-        joined = ""
-        for j in range(i, min(i + 8, len(atoms))):
-            joined += atoms[j]
-            runs.add(joined)
-            if len(joined) > 3 and joined.endswith("s"):
-                runs.add(joined[:-1])
-    tokens = re.findall(r"[A-Za-z0-9]+", source_text)
-    return _SourceNames(frozenset(runs), tuple(tokens))
-
-
-def _initials_match(acronym: str, tokens: Sequence[str]) -> bool:
-    """``RAG`` in "retrieval-augmented generation", ``RAI`` in "responsible AI".
-
-    Consecutive words give their initials (an upper-case word may give all its letters); short
-    function words (of, to, the...) may give their initial or be skipped, but never start a run.
-    """
-    target = acronym.lower()
-    if len(target) < 2:
-        return False
-    words = [t for t in tokens if t]
-
-    def match(i: int, built: int) -> bool:
-        if built == len(target):
-            return True
-        if i >= len(words):
-            return False
-        token = words[i]
-        word = token.lower()
-        rest = target[built:]
-        whole = token.isupper() and 1 < len(token) <= 5 and rest.startswith(word)
-        if whole and match(i + 1, built + len(word)):
-            return True
-        if rest.startswith(word[0]) and match(i + 1, built + 1):
-            return True
-        return word in _STOP and built > 0 and match(i + 1, built)
-
-    return any(words[start].lower() not in _STOP and match(start, 0) for start in range(len(words)))
-
-
-_DEFINED_AFTER = r"(?P<a>{name})\s*\((?P<x>[A-Za-z][A-Za-z0-9\s\-]+)\)"
-_DEFINED_BEFORE = (
-    r"(?P<x>(?:[A-Za-z][A-Za-z0-9\-]*\s+){{0,7}}[A-Za-z][A-Za-z0-9\-]*)\s*\((?P<a>{name})\)"
-)
-
-
-def _defined_in_source_words(name: str, summary_text: str, source_text: str) -> bool:
-    """An acronym the summary defines itself, as in ``TTFT(time-to-first-token)``, whose
-    spelled-out words are all in the source: the summary's shorthand, not an invention."""
-    if not re.fullmatch(r"[A-Z][A-Za-z]*[A-Z]s?", name):
-        return False
-    stem = name[:-1] if name.endswith("s") and name[:-1].isupper() else name
-    source_words = {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", source_text.lower())}
-    for pattern in (_DEFINED_AFTER, _DEFINED_BEFORE):
-        for match in re.finditer(pattern.format(name=re.escape(name)), summary_text):
-            words = re.findall(r"[A-Za-z0-9]+", match["x"])
-            for start in range(len(words)):  # the expansion may start late ("the time to ...")
-                tail = words[start:]
-                if not _initials_match(stem, tail):
-                    continue
-                content = [w.lower().rstrip("s") for w in tail if w.lower() not in _STOP]
-                if content and all(w in source_words for w in content):
-                    return True
-    return False
-
-
-def name_supported(name: str, source_text: str) -> bool:
-    source = _source_names(source_text)
-    key = "".join(_atoms(name))
-    if not key:
-        return True
-    if key in source.runs:
-        return True
-    if key.endswith("s") and key[:-1] in source.runs:
-        return True
-    letters = re.sub(r"[^A-Za-z]", "", name)
-    stem = letters[:-1] if letters.endswith("s") and letters[:-1].isupper() else letters
-    if stem.isupper() and stem == re.sub(r"[^A-Za-z]", "", name.rstrip("s")):
-        return _initials_match(stem, source.words)
-    return False
-
-
-def unsupported_names(summary_text: str, source_text: str) -> list[str]:
-    """The names of ``summary_text`` (see :func:`find_names`) that ``source_text`` lacks.
-
-    A name matches regardless of case, hyphens, spaces and dots (``GPT-4-Turbo-2024-04-09`` =
-    ``GPT-4-Turbo-2024-0409``, ``LLaMA3`` = ``Llama3``), a plural matches its singular, and an
-    acronym also matches the words it abbreviates (``RAG``: "retrieval-augmented generation"),
-    or a definition in the summary whose words the source has (``TTFT(time-to-first-token)``).
-    """
-    return [
-        n
-        for n in find_names(summary_text)
-        if not name_supported(n, source_text)
-        and not _defined_in_source_words(n, summary_text, source_text)
-    ]
+        plain = _plain(value)
+        forms.add(plain)
+        whole, dot, fraction = plain.partition(".")
+        if len(whole) > 3:
+            forms.add(f"{int(whole):,}{dot}{fraction}")
+    return frozenset(forms)
