@@ -36,6 +36,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import ConfigError
+from .settings import setting
 
 HOOKS = (
     "register_summarizers",
@@ -114,10 +115,10 @@ class Registry:
 
 
 def _allowed() -> set[str] | None:
-    value = os.environ.get("PAPERDIGEST_LOAD_PLUGINS")
-    if value is None:
-        return None
-    return {n.strip() for n in value.split(",") if n.strip()}
+    configured = os.environ.get(setting("load_plugins").env or "")
+    if configured is None:
+        return None  # unset: all (set but empty: none)
+    return {n.strip() for n in configured.split(",") if n.strip()}
 
 
 class _Legacy:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
 
 import click
 
 from .. import __version__
 from ..errors import AppError
+from ..settings import value
 
 
 class AppGroup(click.Group):
@@ -43,7 +43,7 @@ class AppGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AppError as exc:
-            if os.environ.get("PAPERDIGEST_RAISE_ERRORS") == "1":
+            if value("raise_errors"):
                 raise
             click.echo(f"error: {exc.message}", err=True)
             ctx.exit(exc.exit_code)

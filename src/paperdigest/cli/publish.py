@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import click
 
-from ..config import default_db_path
+from ..app import open_app
 from ..errors import ConfigError, StoreError
 from ..publish import get_publisher, publisher_names
 from ..publish.chat import DEFAULT_TOP
 from ..render.json_day import load_day
-from ..store import Store
+from ..settings import Settings, option_kwargs
 from .digest import parse_day
 
 
@@ -30,7 +29,7 @@ from .digest import parse_day
     help="Environment variable holding the webhook URL.",
 )
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Day to publish (default: latest).")
-@click.option("--lang", default="ko", show_default=True, help="Summary language.")
+@click.option("--lang", **option_kwargs("lang"))
 @click.option(
     "--top",
     type=click.IntRange(1, 100),
@@ -39,9 +38,7 @@ from .digest import parse_day
     help="Papers to post, by votes.",
 )
 @click.option("--site-url", metavar="URL", help="Link to the full digest, shown in the message.")
-@click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="SQLite file (default: user data dir)."
-)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), **option_kwargs("db"))
 @click.option("--dry-run", is_flag=True, help="Print the JSON payloads instead of sending them.")
 def publish(
     platform: str,
@@ -59,8 +56,9 @@ def publish(
     url = None if dry_run else _webhook(publisher.label, webhook, webhook_env)
     if site_url and not site_url.startswith(("https://", "http://")):
         raise click.BadParameter("must start with https:// or http://", param_hint="--site-url")
-    path = Path(db_path) if db_path else default_db_path()
-    with Store(path, readonly=True) as store:
+    app = open_app(Settings.load(db=db_path, lang=lang))
+    path = app.db_path
+    with app.open_store(readonly=True) as store:
         day = parse_day(date_)
         if day is None:
             days = store.days()

@@ -9,6 +9,7 @@ import httpx
 
 from ..errors import FetchError
 from ..http import HttpPolicy, make_client, request
+from ..settings import value
 from .base import Listing
 from .hf_format import check_error_body, parse_items, vote_order
 
@@ -85,7 +86,5 @@ def from_spec(
     transport: httpx.BaseTransport | None = None,
 ) -> HFDailySource:
     """``hf`` (the plugin registry's factory); the API's base URL is a setting."""
-    import os
-
-    base = os.environ.get("PAPERDIGEST_HF_URL", "https://huggingface.co")
+    base = str(value("hf_url"))
     return HFDailySource(base, policy=policy, transport=transport)

@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 
 from ..config import cache_dir
 from ..errors import ConfigError
+from ..settings import value
 
 DEFAULT_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_MODEL_SIZE = 1_117_320_768
@@ -92,7 +93,7 @@ def parts_installed() -> bool:
 
 def model_is_available() -> bool:
     """The local backend has a model at hand: a configured file, the assembled one, or the parts."""
-    configured = os.environ.get(MODEL_PATH_ENV)
+    configured = value("model_path")
     if configured:
         return Path(configured).expanduser().is_file()
     return default_model_path().is_file() or parts_installed()
