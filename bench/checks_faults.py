@@ -39,8 +39,8 @@ from paperdigest.models import SECTION_KEYS, SECTION_LABELS, Paper
 from paperdigest.prompts import abstract_input
 from paperdigest.render.markdown_parse import DigestEntry, read_digest
 from paperdigest.review import check_digest, load_source
-from paperdigest.summarize.extractive import split_sentences
 from paperdigest.text import find_names, find_numbers, name_supported, number_values
+from paperdigest.text.sentences import sentences as split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

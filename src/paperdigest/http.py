@@ -42,7 +42,7 @@ class HttpPolicy:
         if retry_after is not None:
             return min(retry_after, self.retry_after_max)
         base = min(self.backoff_base * (2 ** (attempt - 1)), self.backoff_max)
-        return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
+        return float(max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter))))
 
 
 

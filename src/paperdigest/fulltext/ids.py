@@ -27,16 +27,9 @@ class ArxivId:
         return self.base + (self.version or "")
 
     @property
-    def old_style(self) -> bool:
-        return "/" in self.base
-
-    @property
     def slug(self) -> str:
         """A folder name for the cache: old-style ids have a slash."""
         return self.base.replace("/", "_")
-
-    def with_version(self, version: str | None) -> ArxivId:
-        return ArxivId(self.base, version)
 
     def __str__(self) -> str:
         return self.text
@@ -71,14 +64,6 @@ def _new_style_ok(base: str) -> bool:
     if not 1 <= month <= 12 or yymm < "0704":
         return False
     return len(number) == (4 if yymm < "1501" else 5)
-
-
-def is_arxiv_id(text: str) -> bool:
-    try:
-        parse_arxiv_id(text)
-    except ArxivIdError:
-        return False
-    return True
 
 
 def find_version(text: str, base: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The ``build_input`` for :func:`paperdigest.pipeline.run_digest` that reads the whole paper.
+"""The ``build_input`` for :func:`paperdigest.digest.run_digest` that reads the whole paper.
 
 :class:`FulltextInput` turns a :class:`Paper` into the model input: the paper's text from arXiv
 (HTML, else PDF) cut to the summarizer's token budget, always starting with exactly the

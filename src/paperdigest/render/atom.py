@@ -114,7 +114,7 @@ def papers_feed(
             html = renderer.fragment("atom_paper.html", e=entry, day_link=day_link, ui=ui)
             fe.content(xml_text(html), type="html")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
-    return fg.atom_str(pretty=True).decode("utf-8")
+    return str(fg.atom_str(pretty=True).decode("utf-8"))
 
 
 def digest_feed(
@@ -146,7 +146,7 @@ def digest_feed(
         else:
             fe.content(ui["empty_day"], type="text")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
-    return fg.atom_str(pretty=True).decode("utf-8")
+    return str(fg.atom_str(pretty=True).decode("utf-8"))
 
 
 def render_feeds(

@@ -89,15 +89,4 @@ def load_checks(store: Store, summary_id: int) -> CheckRecord | None:
     )
 
 
-def flagged_summaries(store: Store, *, lang: str | None = None) -> list[tuple[str, int]]:
-    """(paper id, summary id) of every summary still flagged, newest first."""
-    sql = "SELECT paper_id, id FROM summaries WHERE status = 'flagged'"
-    params: tuple[str, ...] = ()
-    if lang is not None:
-        sql += " AND lang = ?"
-        params = (lang,)
-    rows = store.db.execute(sql + " ORDER BY created_at DESC, id DESC", params).fetchall()
-    return [(r[0], int(r[1])) for r in rows]
-
-
-__all__ = ["CheckRecord", "flagged_summaries", "load_checks", "save_checks"]
+__all__ = ["CheckRecord", "load_checks", "save_checks"]

@@ -83,7 +83,7 @@ def input_provenance(store: Store, paper_id: str, input_hash: str) -> InputProve
         "SELECT * FROM fulltext_inputs WHERE paper_id = ? AND input_hash = ?",
         (paper_id, input_hash),
     ).fetchone()
-    return _row(row) if row else None
+    return _provenance(row) if row else None
 
 
 def latest_provenance(store: Store, paper_id: str) -> InputProvenance | None:
@@ -92,7 +92,7 @@ def latest_provenance(store: Store, paper_id: str) -> InputProvenance | None:
         "LIMIT 1",
         (paper_id,),
     ).fetchone()
-    return _row(row) if row else None
+    return _provenance(row) if row else None
 
 
 def source_counts(store: Store) -> dict[str, int]:
@@ -103,7 +103,7 @@ def source_counts(store: Store) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def _row(row: sqlite3.Row) -> InputProvenance:
+def _provenance(row: sqlite3.Row) -> InputProvenance:
     return InputProvenance(
         paper_id=row["paper_id"],
         input_hash=row["input_hash"],

@@ -86,7 +86,8 @@ def import_llama_cpp() -> ModuleType:
         raise ConfigError(
             f"the local backend needs llama-cpp-python, which is not installed: {INSTALL_HINT}"
         ) from None
-    return llama_cpp
+    module: ModuleType = llama_cpp
+    return module
 
 
 def cpu_threads() -> int:
@@ -424,7 +425,7 @@ class LocalSummarizer(Summarizer):
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def detokenize(self, tokens: Sequence[int]) -> str:
-        return self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore")
+        return str(self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore"))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -572,7 +573,7 @@ class LocalSummarizer(Summarizer):
         llm = getattr(self, "llm", None)
         if llm is not None:
             llm.close()
-            self.llm = None  # type: ignore[assignment]
+            self.llm = None  # type: ignore[assignment, unused-ignore]  # typed with the extra
 
 
 def _notify(message: str) -> None:

@@ -155,10 +155,10 @@ class OpenAICompatible(Summarizer):
         return parse_sections(content)
 
     def _create(self, messages: list[dict[str, str]]) -> Any:
-        return self.client.chat.completions.create(
+        return self.client.chat.completions.create(  # type: ignore[call-overload]
             model=self._model,
-            messages=messages,  # type: ignore[arg-type]
-            response_format=self._response_format(),  # type: ignore[arg-type]
+            messages=messages,
+            response_format=self._response_format(),
             temperature=self.options.temperature,
             max_tokens=self.options.max_tokens,
         )

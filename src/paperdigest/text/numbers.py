@@ -14,176 +14,17 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-from .scripts import is_hangul
-
-# Magnitudes written after a number. Case matters for K/M/B/T (``1057M``, ``4.4B``, ``128K``).
-_MAGNITUDE_SUFFIX = {"K": 3, "k": 3, "M": 6, "B": 9, "T": 12}
-_MAGNITUDE_WORDS = {
-    "hundred": 2,
-    "thousand": 3,
-    "million": 6,
-    "millions": 6,
-    "billion": 9,
-    "billions": 9,
-    "trillion": 12,
-}
-_KOREAN_MAGNITUDE = {"십": 1, "백": 2, "천": 3, "만": 4, "억": 8, "조": 12}
-# Units that make a digit run a quantity rather than part of a name. Lower-cased comparison.
-_UNITS = {
-    "x",
-    "×",
-    "%",
-    "times",
-    "fold",
-    "hz",
-    "khz",
-    "mhz",
-    "ghz",
-    "ms",
-    "s",
-    "sec",
-    "secs",
-    "min",
-    "mins",
-    "h",
-    "hr",
-    "hrs",
-    "kb",
-    "mb",
-    "gb",
-    "tb",
-    "pb",
-    "bit",
-    "bits",
-    "byte",
-    "bytes",
-    "px",
-    "fps",
-    "db",
-    "pp",
-    "pt",
-    "pts",
-    "st",
-    "nd",
-    "rd",
-    "th",
-    "k",
-    "m",
-    "b",
-    "t",
-}
-_EN_NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "thousand": 1000,
-    "dozen": 12,
-    "twice": 2,
-    "double": 2,
-    "triple": 3,
-    "single": 1,
-    "dual": 2,
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "firstly": 1,
-    "secondly": 2,
-    "thirdly": 3,
-}
-# Korean native numerals; they count only when a counter follows (세 가지, 두 명, 다섯 단계).
-_KO_NATIVE = {
-    "한": 1,
-    "하나": 1,
-    "첫": 1,
-    "두": 2,
-    "둘": 2,
-    "세": 3,
-    "셋": 3,
-    "석": 3,
-    "네": 4,
-    "넷": 4,
-    "다섯": 5,
-    "여섯": 6,
-    "일곱": 7,
-    "여덟": 8,
-    "아홉": 9,
-    "열": 10,
-    "스무": 20,
-    "스물": 20,
-}
-_KO_ORDINAL = {"첫째": 1, "둘째": 2, "셋째": 3, "넷째": 4, "다섯째": 5}
-_KO_COUNTERS = (
-    "가지",
-    "개",
-    "명",
-    "단계",
-    "번째",
-    "번",
-    "종류",
-    "차례",
-    "배",
-    "층",
-    "줄",
-    "편",
-    "건",
-    "곳",
-    "쌍",
-    "대",
-    "부분",
-    "모듈",
-    "요소",
-    "축",
-    "시간",
-    "분",
-    "초",
-    "해",
-    "달",
-    "주",
-    "가지의",
-    "회",
-    "라운드",
-    "차원",
-    "비트",
-    "레벨",
-    "수준",
-    "갈래",
-    "방향",
-    "측면",
-    "영역",
+from .number_words import (
+    EN_NUMBER_WORDS,
+    KO_COUNTERS,
+    KO_NATIVE,
+    KO_ORDINAL,
+    KOREAN_MAGNITUDE,
+    MAGNITUDE_SUFFIX,
+    MAGNITUDE_WORDS,
+    UNITS,
 )
+from .scripts import is_hangul
 
 _PLAIN = r"\d{1,3}(?:,\d{3})+(?![\d,])|\d+"
 _NUM = rf"(?:{_PLAIN})(?:\.\d+)?"
@@ -227,8 +68,8 @@ def _scale(value: Decimal, power: int) -> Decimal:
 def _korean_magnitude(tail: str) -> int:
     power = 0
     for ch in tail:
-        if ch in _KOREAN_MAGNITUDE:
-            power += _KOREAN_MAGNITUDE[ch]
+        if ch in KOREAN_MAGNITUDE:
+            power += KOREAN_MAGNITUDE[ch]
         else:
             break
     # "십" and "백" alone right after digits are rare and usually something else (백분율...)
@@ -246,9 +87,9 @@ def _parse_quantity(head: str) -> tuple[Decimal, int, str] | None:
     unit = match["unit"]
     if not unit:
         return value, 0, ""
-    if unit in _MAGNITUDE_SUFFIX:
-        return value, _MAGNITUDE_SUFFIX[unit], unit
-    if unit.lower() in _UNITS:
+    if unit in MAGNITUDE_SUFFIX:
+        return value, MAGNITUDE_SUFFIX[unit], unit
+    if unit.lower() in UNITS:
         return value, 0, unit
     return None
 
@@ -318,7 +159,7 @@ def _tokens(text: str) -> list[_Token]:
 
 def _counter_follows(text: str) -> str | None:
     """The counter ``text`` starts with, when only a particle follows it (가지로, 단계의)."""
-    for counter in sorted(_KO_COUNTERS, key=len, reverse=True):
+    for counter in sorted(KO_COUNTERS, key=len, reverse=True):
         if text.startswith(counter) and (
             text[len(counter) :] == "" or text[len(counter) :] in _PARTICLES
         ):
@@ -376,12 +217,12 @@ def find_numbers(text: str) -> list[NumberMention]:
         head = tok.text.rstrip(_TRAIL_PUNCT + "-–~")
         lower = head.lower()
         first_part = re.split(r"[-–]", lower)[0]
-        if first_part in _EN_NUMBER_WORDS and re.fullmatch(r"[a-z]+(?:-[a-z]+)*", lower):
-            value = Decimal(_EN_NUMBER_WORDS[first_part])
+        if first_part in EN_NUMBER_WORDS and re.fullmatch(r"[a-z]+(?:-[a-z]+)*", lower):
+            value = Decimal(EN_NUMBER_WORDS[first_part])
             power = 0
             spelled = head
-            if first_part == lower and nxt is not None and nxt.text.lower() in _MAGNITUDE_WORDS:
-                power = _MAGNITUDE_WORDS[nxt.text.lower()]
+            if first_part == lower and nxt is not None and nxt.text.lower() in MAGNITUDE_WORDS:
+                power = MAGNITUDE_WORDS[nxt.text.lower()]
                 spelled += " " + nxt.text
                 skip = 1
             mentions.append(
@@ -411,8 +252,8 @@ def find_numbers(text: str) -> list[NumberMention]:
                     unit, spelled = "배", spelled + "배"
             elif attached is not None and attached.text == "%":
                 unit, spelled = "%", spelled + "%"
-            elif nxt is not None and nxt.text.lower() in _MAGNITUDE_WORDS:
-                power = _MAGNITUDE_WORDS[nxt.text.lower()]
+            elif nxt is not None and nxt.text.lower() in MAGNITUDE_WORDS:
+                power = MAGNITUDE_WORDS[nxt.text.lower()]
                 unit = nxt.text.lower()
                 spelled += " " + nxt.text
                 skip = 1
@@ -436,24 +277,24 @@ def find_numbers(text: str) -> list[NumberMention]:
 
 def _korean_word_number(chunk: str, nxt: str) -> tuple[int, str, bool] | None:
     """(value, as written, whether the counter is the next token) for 세 가지, 두명, 첫째."""
-    for word, value in _KO_ORDINAL.items():
+    for word, value in KO_ORDINAL.items():
         if chunk.startswith(word) and (chunk[len(word) :] in _PARTICLES or chunk == word):
             return value, word, False
-    for word in sorted(_KO_NATIVE, key=len, reverse=True):
+    for word in sorted(KO_NATIVE, key=len, reverse=True):
         if not chunk.startswith(word):
             continue
         rest = chunk[len(word) :]
         if rest:
             if _counter_follows(rest):
-                return _KO_NATIVE[word], chunk, False
+                return KO_NATIVE[word], chunk, False
             if word in {"하나", "둘", "셋", "넷"} and rest in _PARTICLES:
-                return _KO_NATIVE[word], chunk, False
+                return KO_NATIVE[word], chunk, False
             continue
         counter = _counter_follows(nxt)
         if counter:
-            return _KO_NATIVE[word], f"{word} {counter}", True
+            return KO_NATIVE[word], f"{word} {counter}", True
         if word in {"하나", "둘", "셋", "넷"}:
-            return _KO_NATIVE[word], word, False
+            return KO_NATIVE[word], word, False
     return None
 
 
@@ -496,8 +337,8 @@ def _source_numbers(source_text: str) -> _SourceNumbers:
     values.update(_name_numbers(source_text))
     lower = source_text.lower()
     for match in re.finditer(r"\b(\w+)\s+decades?\b", lower):  # two decades -> 20 years
-        if match.group(1) in _EN_NUMBER_WORDS:
-            values.add(Decimal(_EN_NUMBER_WORDS[match.group(1)] * 10))
+        if match.group(1) in EN_NUMBER_WORDS:
+            values.add(Decimal(EN_NUMBER_WORDS[match.group(1)] * 10))
     counts: set[int] = set()
     markers = [int(a or b) for a, b in _ENUM_MARKER.findall(source_text)]
     if markers:
