@@ -145,7 +145,7 @@ def digest_metrics(
 def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     """Corpus chrF (sacrebleu) of ``hypotheses`` against one reference each."""
     try:
-        from sacrebleu.metrics.chrf import CHRF
+        from sacrebleu.metrics import CHRF  # type: ignore[attr-defined]
     except ImportError:
         raise ConfigError(
             "chrF needs sacrebleu, which is not installed: pip install 'paperdigest[eval]'"

@@ -12,6 +12,7 @@ from ..models import SECTION_KEYS, SECTION_LABELS
 from ..prompts.echo import addresses_the_writer, prompt_fragments
 from ..text import (
     find_numbers,
+    language_name,
     letter_share,
     result_numbers,
     rounds_to,
@@ -30,24 +31,8 @@ MAX_OVERLAP = 0.6  # two sections sharing more of their words are copies
 LENGTH_BOUNDS = {"dense": (20, 900), "latin": (30, 2000)}
 DENSE_LANGS = {"ko", "ja", "zh"}
 
-LANGUAGE_NAMES = {
-    "ko": "Korean",
-    "en": "English",
-    "ja": "Japanese",
-    "zh": "Chinese",
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "ru": "Russian",
-}
-
-
 def _label(key: str) -> str:
     return SECTION_LABELS[key]
-
-
-def _language(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, lang)
 
 
 def _join(items: list[str], limit: int = 8) -> str:
@@ -97,7 +82,7 @@ def check_language(item: CheckInput) -> list[Problem]:
     present = item.present()
     if not present:
         return []
-    language = _language(item.lang)
+    language = language_name(item.lang)
     problems = []
     for key, text in present:
         share = letter_share(text, item.lang)

@@ -19,10 +19,12 @@ from ..fsutil import write_atomic
 from ..models import Paper
 from ..prompts import PromptSet, abstract_input
 from ..render.markdown import digest_path, render_day
+from ..settings import DEFAULT_LANG
 from ..sources import Source
 from ..store import Store
 from ..store.checks import load_checks
 from ..summarize.base import Summarizer
+from ..text import language_name
 from .plan import (
     KeyParts,
     PlanOptions,
@@ -37,12 +39,6 @@ from .plan import (
 )
 from .record import Flagged, NoProgress, Progress, Recorder, Tally
 from .scheduler import Scheduler, SchedulerOptions
-
-LANGUAGE_NAMES = {"ko": "Korean", "en": "English", "ja": "Japanese", "zh": "Chinese"}
-
-
-def language_name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, lang)
 
 
 def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> str:
@@ -67,7 +63,7 @@ def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> 
 @dataclass
 class DigestOptions:
     day: dt.date | None
-    lang: str = "ko"
+    lang: str = DEFAULT_LANG
     out_dir: Path = Path("digests")
     limit: int | None = None
     force: bool = False

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ..models import SECTION_KEYS, SECTION_LABELS, Paper, Summary
+from ..settings import DEFAULT_LANG
 from ..store import DayInfo, Store
 
-DEFAULT_LANG = "ko"
 JSON_VERSION = 1
 
 

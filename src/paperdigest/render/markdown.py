@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..models import SECTION_LABELS, Paper, Sections
+from ..settings import DEFAULT_LANG
 
 _TITLE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|])")
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
@@ -77,7 +78,9 @@ def render_day(day: dt.date, entries: Sequence[tuple[Paper, Sections]]) -> str:
     return "".join(out)
 
 
-def digest_path(out_dir: str | Path, day: dt.date, lang: str, default_lang: str = "ko") -> Path:
+def digest_path(
+    out_dir: str | Path, day: dt.date, lang: str, default_lang: str = DEFAULT_LANG
+) -> Path:
     """``<out>/YYYY/MM/DD.md`` for the default language, ``DD.<lang>.md`` for others."""
     name = f"{day.day:02d}.md" if lang == default_lang else f"{day.day:02d}.{lang}.md"
     return Path(out_dir) / f"{day.year:04d}" / f"{day.month:02d}" / name

@@ -15,13 +15,22 @@ from __future__ import annotations
 from .figures import result_numbers
 from .names import find_names, name_supported, unsupported_names
 from .numbers import NumberMention, find_numbers, number_values, rounds_to, unsupported_numbers
-from .scripts import letter_share, strip_parentheses, word_overlap, words
+from .scripts import (
+    LANGUAGE_NAMES,
+    language_name,
+    letter_share,
+    strip_parentheses,
+    word_overlap,
+    words,
+)
 from .sentences import sentences
 
 __all__ = [
+    "LANGUAGE_NAMES",
     "NumberMention",
     "find_names",
     "find_numbers",
+    "language_name",
     "letter_share",
     "name_supported",
     "number_values",

@@ -89,3 +89,20 @@ def word_overlap(a: str, b: str) -> float:
     if not wa or not wb:
         return 0.0
     return len(wa & wb) / min(len(wa), len(wb))
+
+
+LANGUAGE_NAMES = {
+    "ko": "Korean",
+    "en": "English",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "ru": "Russian",
+}
+
+
+def language_name(lang: str) -> str:
+    """The English name of a language code ("ko" -> "Korean"; unknown codes as they are)."""
+    return LANGUAGE_NAMES.get(lang, lang)
