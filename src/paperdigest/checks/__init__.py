@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..models import SECTION_KEYS, Sections
-from ..plugins import registry
+from ..plugins import Registry, registry
 
 __all__ = [
     "CHECKS",
@@ -84,28 +84,31 @@ class Check:
     description: str
     fn: CheckFn
     module: str = ""  # where ``fn`` is defined: its code is part of the checks version
+    plugin: str = ""  # the plugin that registered it ("" for register_check in this process)
 
 
 CHECKS: dict[str, Check] = {}
-_loaded = False
+_loaded_from: Registry | None = None
 _load_lock = threading.Lock()
 
 
 def _load_registered() -> None:
-    """Add the checks of the plugin registry (built-ins first) to :data:`CHECKS`, once."""
-    global _loaded
+    """Fill :data:`CHECKS` from the plugin registry (built-ins first), keeping the checks added
+    in this process; again whenever the registry was reloaded."""
+    global _loaded_from
+    current = registry()
     with _load_lock:
-        if _loaded:
+        if _loaded_from is current:
             return
         found = {
-            e.name: Check(e.name, e.description, e.load(), e.module)
-            for e in registry().checks.values()
+            e.name: Check(e.name, e.description, e.load(), e.module, e.plugin)
+            for e in current.checks.values()
         }
-        added = {name: check for name, check in CHECKS.items() if name not in found}
+        added = {k: c for k, c in CHECKS.items() if not c.plugin and k not in found}
         CHECKS.clear()
         CHECKS.update(found)
         CHECKS.update(added)
-        _loaded = True
+        _loaded_from = current
 
 
 def register_check(name: str, description: str) -> Callable[[CheckFn], CheckFn]:
