@@ -287,3 +287,23 @@ def test_an_interruption_saves_the_summaries_in_flight(tmp_path: Path) -> None:
         assert len(tally.done) == 2
         assert store.db.execute("SELECT count(*) FROM summaries").fetchone()[0] == 2
         assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+
+
+def test_the_claims_in_flight_get_a_heartbeat(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import paperdigest.digest.scheduler as scheduler_module
+
+    beats: list[list[str]] = []
+    real = scheduler_module.heartbeat
+
+    def recording(store: Store, keys: list) -> None:  # type: ignore[type-arg]
+        beats.append(sorted(k.paper_id for k in keys))
+        real(store, keys)
+
+    monkeypatch.setattr(scheduler_module, "heartbeat", recording)
+    fake = FakeSummarizer(default=GOOD, delay=0.3)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        scheduler(store, fake, tally, concurrency=2, heartbeat_every=0.05).run(iter(intents(2)))
+    assert beats and beats[0] == [paper(0).id, paper(1).id]
+    assert len(tally.done) == 2
