@@ -55,8 +55,9 @@ _R = TypeVar("_R")
 _T = TypeVar("_T")
 
 
-def _mapped(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """``method`` with any ``sqlite3.Error`` it raises turned into a :class:`StoreError`."""
+def database_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``method`` with any ``sqlite3.Error`` it raises turned into a :class:`StoreError`; for
+    Store methods and the store's module functions (their first argument is the Store)."""
 
     @functools.wraps(method)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -71,10 +72,10 @@ def _mapped(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def _map_database_errors(cls: type[_T]) -> type[_T]:
-    """Wrap every public method of ``cls`` with :func:`_mapped`."""
+    """Wrap every public method of ``cls`` with :func:`database_errors`."""
     for name, value in list(vars(cls).items()):
         if callable(value) and not name.startswith("_") and name != "transaction":
-            setattr(cls, name, _mapped(value))
+            setattr(cls, name, database_errors(value))
     return cls
 
 
@@ -399,4 +400,12 @@ def _summary(row: sqlite3.Row) -> Summary:
     )
 
 
-__all__ = ["DayInfo", "Store", "SummaryKey", "check_store", "disk_hint", "utcnow"]
+__all__ = [
+    "DayInfo",
+    "Store",
+    "SummaryKey",
+    "check_store",
+    "database_errors",
+    "disk_hint",
+    "utcnow",
+]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..checks import Problem, checks_version
-from . import Store, utcnow
+from . import Store, database_errors, utcnow
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ def _problem_dict(problem: Problem) -> dict[str, str]:
     return data
 
 
+@database_errors
 def save_checks(
     store: Store,
     summary_id: int,
@@ -72,6 +73,7 @@ def save_checks(
     return CheckRecord(summary_id, now, list(checks), list(problems), list(attempts), version)
 
 
+@database_errors
 def load_checks(store: Store, summary_id: int) -> CheckRecord | None:
     """The stored results for one summary, or None when it was never checked."""
     row = store.db.execute(

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import SearchQueryError, SearchUnavailable
-from . import Store
+from . import Store, database_errors
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 16
@@ -92,6 +92,7 @@ def match_expression(query: str) -> str:
     return " AND ".join(parts)
 
 
+@database_errors
 def has_index(store: Store) -> bool:
     row = store.db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
@@ -106,6 +107,7 @@ def _marked_html(text: str) -> str:
     return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
+@database_errors
 def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
     """Papers matching ``query``, best first. Raises SearchQueryError for a bad query."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -184,6 +186,7 @@ def _hits(
     return hits
 
 
+@database_errors
 def rebuild_index(store: Store) -> int:
     """Re-create every row of the index from the tables (after a manual edit). Returns rows."""
     from .migrations import _SEARCH_AUTHORS, _SEARCH_SUMMARIES
