@@ -130,7 +130,11 @@ class App:
     def web_app(self) -> FastAPI:
         from ..web.app import create_app
 
-        return create_app(self.db_path, default_lang=self.lang)
+        return create_app(
+            self.db_path,
+            default_lang=self.lang,
+            open_store=lambda: self.open_store(readonly=True),
+        )
 
 
 class DigestSession:
