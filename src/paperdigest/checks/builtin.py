@@ -21,6 +21,7 @@ from ..text import (
     word_overlap,
 )
 from . import CheckInput, Problem
+from .meaning import register_meaning_checks
 
 # -- thresholds --------------------------------------------------------------------------------
 
@@ -198,6 +199,17 @@ _LEAK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^(?:Title|Abstract|제목|논문 텍스트|요약)\s*:|\b(?:Title|Abstract):\s"),
         "a prompt label",
     ),
+    (
+        # the writing task's own words: how terms, numbers, style or length were handled
+        re.compile(
+            r"영어 ?(?:전문 ?)?용어(?:인|를|로|는|가)|원어를|괄호 안에|격식체|\d ?~ ?\d ?문장|"
+            r"문장(?:을|으로) (?:작성|썼|씁|옮)|한국어로 (?:옮기|옮겼|옮깁|번역|작성|썼|씁)|"
+            r"논문 텍스트|텍스트에 (?:있는|나온) (?:숫자|수치)|(?:숫자|수치)만 (?:그대로|사용|옮)|"
+            r"번역(?:했|하였|합니다|하면)|요약(?:했습|하였습|을 작성)|"
+            r"\b(?:in|into) (?:Korean|English)\b|\bformal (?:style|tone)\b"
+        ),
+        "the writing task's own words",
+    ),
 ]
 
 
@@ -294,3 +306,4 @@ def register_checks(register: Callable[..., None]) -> None:
         check_key_figures,
         "Performance Highlights gives one of the abstract's result figures",
     )
+    register_meaning_checks(register)

@@ -25,6 +25,31 @@ class PromptSet:
     feedback: str
     sections: dict[str, str]
     version: str
+    # One-sentence translation (the local backend's faithful mode); None when the file has none.
+    translate_system: str | None = None
+    translate_user: str | None = None
+    translate_examples: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def can_translate(self) -> bool:
+        return self.translate_system is not None and self.translate_user is not None
+
+    def translation(self, sentence: str) -> list[dict[str, str]]:
+        """Chat messages asking for one English sentence in this language: the rules, worked
+        examples as earlier turns (the same for every sentence, so a local model evaluates them
+        once), then the sentence."""
+        if self.translate_system is None or self.translate_user is None:
+            raise ConfigError(f"the prompt file for {self.lang!r} has no translation prompts")
+        messages = [{"role": "system", "content": self.translate_system.strip()}]
+        for english, translated in self.translate_examples:
+            messages.append(
+                {"role": "user", "content": self.translate_user.format(sentence=english).strip()}
+            )
+            messages.append({"role": "assistant", "content": translated.strip()})
+        messages.append(
+            {"role": "user", "content": self.translate_user.format(sentence=sentence).strip()}
+        )
+        return messages
 
     def feedback_block(self, problems: list[str]) -> str:
         if not problems:
@@ -104,6 +129,11 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
         feedback=data["feedback"],
         sections={k: str(sections[k]) for k in SECTION_KEYS},
         version=f"{lang}-{digest}",
+        translate_system=data.get("translate_system"),
+        translate_user=data.get("translate_user"),
+        translate_examples=tuple(
+            (str(e["en"]), str(e["text"])) for e in data.get("translate_examples", [])
+        ),
     )
 
 

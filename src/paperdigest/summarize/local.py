@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError
 
@@ -364,6 +364,9 @@ class LocalSummarizer(Summarizer):
         n_batch: int = Field(512, ge=32, le=8192)
         seed: int = Field(0, ge=0)
         max_memory_mb: int | None = Field(None, ge=1)  # None: what the machine has available
+        # translate: choose the abstract's sentences per section and translate each, verified
+        # (faithful; see summarize/faithful.py); compose: write each section freely (issue 3)
+        mode: Literal["translate", "compose"] = "translate"
         numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
 
     def __init__(self, model_path: str | None = None, options: dict[str, Any] | None = None):
@@ -417,7 +420,9 @@ class LocalSummarizer(Summarizer):
 
     @property
     def model_id(self) -> str:
-        return self.choice.name
+        # The way of writing is part of the identity: switching it summarizes again.
+        name = self.choice.name
+        return f"{name}+translate" if self.options.mode == "translate" else name
 
     # -- tokens ---------------------------------------------------------------------------------
 
@@ -502,6 +507,8 @@ class LocalSummarizer(Summarizer):
         return self._vocab_info
 
     def summarize(self, request: SummaryRequest) -> Sections:
+        if self.options.mode == "translate" and request.prompts.can_translate:
+            return self._summarize_faithful(request)
         limit = self.input_limit(request)
         if limit < MIN_INPUT_TOKENS:
             raise ConfigError(
@@ -539,6 +546,59 @@ class LocalSummarizer(Summarizer):
                     if attempt == SECTION_ATTEMPTS - 1:
                         raise
         return Sections(**sections)
+
+    def _summarize_faithful(self, request: SummaryRequest) -> Sections:
+        """Translate the abstract's own sentences chosen per section, each verified against its
+        source sentence (see :mod:`paperdigest.summarize.faithful`)."""
+        from .faithful import ATTEMPTS, FaithfulWriter
+
+        asked = (request.paper.id, tuple(request.problems))
+        tries = self._tries.get(asked, 0)
+        self._tries[asked] = tries + 1
+        opts = self.options
+
+        def translate(sentence: str, attempt: int) -> str:
+            settings: dict[str, Any] = {
+                # greedy first: a translation has one best answer; warmer only to try again
+                "temperature": RETRY_WARMER * (attempt + min(tries, 2)),
+                "top_p": opts.top_p,
+                "repeat_penalty": 1.0,  # the answer should repeat the source's names
+                "max_tokens": min(opts.max_tokens, 3 * self.count_tokens(sentence) + 48),
+                "seed": opts.seed + tries * ATTEMPTS + attempt,
+                "stop": ["\n"],
+            }
+            if opts.numbers_from_text:
+                vocab = self._vocab()
+                from llama_cpp import LogitsProcessorList
+
+                settings["logits_processor"] = LogitsProcessorList(
+                    [NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)]
+                )
+            return self._complete(request.prompts.translation(sentence), settings)
+
+        writer = FaithfulWriter(translate, lang=request.prompts.lang)
+        sections, _ = writer.write(request.paper.abstract)
+        for line in writer.log:
+            log.info("%s: %s", request.paper.id, line)
+        return sections
+
+    def _complete(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> str:
+        """One chat completion's text, its cost recorded."""
+        started = time.perf_counter()
+        try:
+            response = self.llm.create_chat_completion(messages, **settings)
+        except ValueError as exc:  # e.g. the prompt does not fit the context
+            raise BackendError(f"llama.cpp refused the request: {exc}") from None
+        usage = response.get("usage") or {}
+        self.calls.append(
+            CallStats(
+                int(usage.get("prompt_tokens", 0)),
+                int(usage.get("completion_tokens", 0)),
+                time.perf_counter() - started,
+            )
+        )
+        self.usage.add(tokens=int(usage.get("total_tokens", 0)))
+        return str(response["choices"][0]["message"]["content"] or "")
 
     def _section(
         self,
