@@ -5,6 +5,7 @@ from __future__ import annotations
 from paperdigest.summarize.faithful import (
     NOTHING_FAITHFUL,
     FaithfulWriter,
+    back_translation_drift,
     clean_translation,
     translation_problems,
 )
@@ -169,3 +170,29 @@ def test_writer_says_plainly_when_nothing_is_faithful():
     sections, _ = writer.write(ABSTRACT)
     assert sections.whats_new == NOTHING_FAITHFUL["ko"]
     assert sections.performance_highlights == NOTHING_FAITHFUL["ko"]
+
+
+def test_back_translation_drift_rejects_and_retries():
+    calls: list[tuple[str, int]] = []
+
+    def translate(sentence: str, attempt: int) -> str:
+        calls.append((sentence, attempt))
+        return GOOD.get(sentence, "긴 프롬프트는 첫 토큰을 느리게 만듭니다.")
+
+    backs = iter(
+        ["The model strategically trains tokens for a weather forecast."]  # drifted
+        + ["LazyLLM accelerates the prefilling stage of the Llama 2 7B model by 2.34x."] * 20
+    )
+    writer = FaithfulWriter(translate, lang="ko", back_translate=lambda ko: next(backs))
+    sections, _ = writer.write(ABSTRACT)
+    first = calls[0][0]
+    assert (first, 1) in calls  # its first translation drifted: asked again
+    assert GOOD[SOURCE_RESULT] in sections.performance_highlights
+    assert back_translation_drift("The weather is nice today.", SOURCE_RESULT)
+    assert (
+        back_translation_drift(
+            "LazyLLM speeds up the prefilling stage of Llama 2 7B by 2.34x, keeping accuracy.",
+            SOURCE_RESULT,
+        )
+        is None
+    )

@@ -13,6 +13,13 @@ leakage    no prompt text, placeholders, JSON fragments or "as an AI" phrases, a
            addressed to the writer (an order, or the instructions paraphrased without a name,
            term or number of the paper)
 key_figures Performance Highlights gives one of the abstract's result figures, when it has any
+script     no letters of a script other than the summary's own and Latin (a Cyrillic "видео")
+fragments  every sentence is finished (Korean: a predicate ending) and says something
+direction  no claim whose direction (better/worse, faster/slower, a negation) contradicts the
+           sentence of the text it is about (found by their shared terms and numbers)
+vacuous    no sentence that fits any paper: without a term, name or number of the text, and
+           (Korean) made only of words every summary uses
+topic      the summary names the paper's own method, model or dataset (else: another paper?)
 ========== =====================================================================================
 
 The built-in checks are a plugin (:mod:`.builtin`, hook ``register_checks``); outside packages

@@ -18,7 +18,7 @@ from ..errors import LanguageRefused
 from ..fsutil import write_atomic
 from ..models import Paper
 from ..prompts import PromptSet, abstract_input
-from ..render.markdown import digest_path, render_day
+from ..render.markdown import Provenance, digest_path, render_day
 from ..settings import DEFAULT_LANG
 from ..sources import Source
 from ..store import Store
@@ -232,8 +232,19 @@ def run_digest(
 
     entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
     path = digest_path(options.out_dir, day, lang)
-    write_atomic(path, render_day(day, entries))
     order = {p.id: n for n, p in enumerate(papers)}
+    written = {p.id for p, _ in entries}
+    provenance = Provenance(
+        backend=summarizer.name,
+        model=summarizer.model_id,
+        lang=lang,
+        flagged=tuple(
+            (f.paper_id, tuple(sorted({p.check for p in f.problems})))
+            for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
+            if f.paper_id in written
+        ),
+    )
+    write_atomic(path, render_day(day, entries, provenance))
     return DigestResult(
         day=day,
         path=path,

@@ -29,10 +29,22 @@ class PromptSet:
     translate_system: str | None = None
     translate_user: str | None = None
     translate_examples: tuple[tuple[str, str], ...] = ()
+    back_system: str | None = None  # the translation back into English (self-feedback)
 
     @property
     def can_translate(self) -> bool:
         return self.translate_system is not None and self.translate_user is not None
+
+    def back_translation(self, text: str) -> list[dict[str, str]]:
+        """Chat messages asking for ``text`` (this language) in English, to compare with the
+        sentence it was translated from."""
+        system = self.back_system or (
+            "Translate the user's text into English. Answer with the translation only."
+        )
+        return [
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": text.strip()},
+        ]
 
     def translation(self, sentence: str) -> list[dict[str, str]]:
         """Chat messages asking for one English sentence in this language: the rules, worked
@@ -131,6 +143,7 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
         version=f"{lang}-{digest}",
         translate_system=data.get("translate_system"),
         translate_user=data.get("translate_user"),
+        back_system=data.get("back_system"),
         translate_examples=tuple(
             (str(e["en"]), str(e["text"])) for e in data.get("translate_examples", [])
         ),

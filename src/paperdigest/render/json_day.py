@@ -123,6 +123,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
             "labels": dict(SECTION_LABELS),
             "backend": summary.backend,
             "model": summary.model,
+            "status": summary.status,  # "ok": passed the checks; "flagged": read with care
             "prompt_version": summary.prompt_version,
             "created_at": summary.created_at,
         },

@@ -43,6 +43,9 @@ UI: dict[str, dict[str, str]] = {
         "footer": "Summaries are machine-written from the Hugging Face Daily Papers list; "
         "check the paper before citing.",
         "not_found": "Nothing here.",
+        "written_by": "Written by",
+        "checked": "passed the checks",
+        "flagged": "flagged by the checks: read with care",
     },
     "ko": {
         "site": "Daily Papers 요약",
@@ -72,6 +75,9 @@ UI: dict[str, dict[str, str]] = {
         "footer": "요약은 Hugging Face Daily Papers 목록을 바탕으로 기계가 작성했습니다. "
         "인용 전에 논문을 확인하세요.",
         "not_found": "페이지를 찾을 수 없습니다.",
+        "written_by": "작성 모델",
+        "checked": "검사 통과",
+        "flagged": "검사에서 문제 발견: 주의해서 읽으세요",
     },
 }
 

@@ -83,7 +83,11 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     invented = foreign_terms(text, source)
     if invented:
         problems.append(f"terms the source lacks: {', '.join(invented[:4])}")
-    untranslated = [w for w in _LATIN_WORDS.findall(strip_parentheses(text)) if w in _PLAIN_ENGLISH]
+    untranslated = [
+        w
+        for w in _LATIN_WORDS.findall(strip_parentheses(text))
+        if w in _PLAIN_ENGLISH or (w.islower() and len(w) >= 5 and w.endswith("ly"))
+    ]
     if untranslated:
         problems.append(f"untranslated English words: {', '.join(untranslated[:4])}")
     conflict = direction_conflict(text, source)
@@ -216,6 +220,40 @@ def choose_sentences(abstract: str) -> dict[str, list[str]]:
     }
 
 
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]+|\d+(?:\.\d+)?")
+_EN_STOP = frozenset(
+    """
+    a an the of and or but for to in on at by with from as into over under about both each
+    all any some many more most less few this that these those it its their they we our is
+    are was were be been being has have had do does did can could may might will would
+    should must not no than then there here when where which who while also such very only
+    just other another between within without through via using based while whereas
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+MIN_BACK_OVERLAP = 0.45  # of the back-translation's content words found in the source
+
+
+def _content_words(text: str) -> set[str]:
+    out = set()
+    for word in _EN_WORD.findall(text):
+        low = word.lower()
+        if low in _EN_STOP or (len(low) < 3 and not low.isdigit()):
+            continue
+        out.add(low[:5])  # a crude stem: "improves" ~ "improved" ~ "improvement"
+    return out
+
+
+def back_translation_drift(back: str, source: str) -> str | None:
+    """Why a back-translation shows that the translation drifted from ``source``, or None."""
+    words = _content_words(back)
+    if not words:
+        return "back-translation: empty"
+    found = len(words & _content_words(source)) / len(words)
+    if found < MIN_BACK_OVERLAP:
+        return f"back-translation: only {found:.0%} of its words are in the source"
+    return None
+
+
 @dataclass
 class Rendered:
     """One section's outcome: the sentences kept and what was left out, with why."""
@@ -232,6 +270,9 @@ class FaithfulWriter:
     lang: str = "ko"
     attempts: int = ATTEMPTS
     log: list[str] = field(default_factory=list)
+    # Self-feedback (optional): the model translates its own sentence back into English, and a
+    # back-translation that shares too little with the source means the sentence drifted.
+    back_translate: Callable[[str], str] | None = None
 
     def choose(self, abstract: str) -> dict[str, list[str]]:
         return choose_sentences(abstract)
@@ -242,6 +283,11 @@ class FaithfulWriter:
         for attempt in range(self.attempts):
             text = clean_translation(self.translate(source, attempt))
             problems = translation_problems(text, source, self.lang)
+            if not problems and self.back_translate is not None:
+                back = clean_translation(self.back_translate(text))
+                drift = back_translation_drift(back, source)
+                if drift:
+                    problems = [drift]
             if not problems:
                 return text, []
         return None, problems

@@ -367,6 +367,8 @@ class LocalSummarizer(Summarizer):
         # translate: choose the abstract's sentences per section and translate each, verified
         # (faithful; see summarize/faithful.py); compose: write each section freely (issue 3)
         mode: Literal["translate", "compose"] = "translate"
+        # translate mode: check each sentence by translating it back (self-feedback; slower)
+        verify: bool = False
         numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
 
     def __init__(self, model_path: str | None = None, options: dict[str, Any] | None = None):
@@ -576,7 +578,19 @@ class LocalSummarizer(Summarizer):
                 )
             return self._complete(request.prompts.translation(sentence), settings)
 
-        writer = FaithfulWriter(translate, lang=request.prompts.lang)
+        def back(text: str) -> str:
+            settings: dict[str, Any] = {
+                "temperature": 0.0,
+                "repeat_penalty": 1.0,
+                "max_tokens": 2 * self.count_tokens(text) + 32,
+                "seed": opts.seed,
+                "stop": ["\n"],
+            }
+            return self._complete(request.prompts.back_translation(text), settings)
+
+        writer = FaithfulWriter(
+            translate, lang=request.prompts.lang, back_translate=back if opts.verify else None
+        )
         sections, _ = writer.write(request.paper.abstract)
         for line in writer.log:
             log.info("%s: %s", request.paper.id, line)
