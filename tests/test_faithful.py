@@ -196,3 +196,35 @@ def test_back_translation_drift_rejects_and_retries():
         )
         is None
     )
+
+
+def test_stutter_and_enumerations():
+    from paperdigest.summarize.faithful import choose_sentences
+    from paperdigest.text.meaning import repeats_itself
+
+    assert repeats_itself("LazyLLM은 LLaMA 2 7B 모델의 LLama 2 7B 모델의 단계를 가속합니다.")
+    assert repeats_itself("Flamingo와 같은 전방향 쿼리에 대한 전방향 쿼리를 사용합니다.")
+    assert repeats_itself("LazyLLM은 Llama 2 7B 모델의 prefilling 단계를 가속합니다.") is None
+    problems = translation_problems(
+        "LazyLLM은 정확도를 유지하면서 Llama 2 7B 모델의 Llama 2 7B 모델의 prefilling 단계를 "
+        "2.34배 가속합니다.",
+        SOURCE_RESULT,
+        "ko",
+    )
+    assert any(p.startswith("repeats itself") for p in problems)
+    listed = (
+        "We propose FooNet. Our method primarily includes: (1) employing cross-attention. "
+        "(2) utilize hierarchical features. FooNet improves accuracy by 5% on ImageNet."
+    )
+    chosen = [s for v in choose_sentences(listed).values() for s in v]
+    assert not any("(1)" in s or "(2)" in s for s in chosen)
+
+
+def test_stutter_strict_keeps_coordination():
+    from paperdigest.text.meaning import repeats_itself
+
+    fine = "가변 길이 오디오 생성과 고품질 오디오 생성을 지원합니다."
+    assert repeats_itself(fine, strict=True) is None
+    stutter = "LazyLLM은 LLaMA 2 7B 모델의 LLama 2 7B 모델의 단계를 가속합니다."
+    assert repeats_itself(stutter, strict=True)
+    assert repeats_itself("모델은 모델은 정확도 정확도를 높입니다 높입니다.", strict=True)

@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 LABELS = ("correct", "minor", "inverted", "unsupported", "garbled", "leaked", "vacuous")
+# A section the writer left empty on purpose says so in one sentence: counted, not judged.
+PLACEHOLDER = "placeholder"
 MISLEADING = frozenset({"inverted", "unsupported", "garbled", "leaked", "vacuous"})
 SECTIONS = ("What's New", "Technical Details", "Performance Highlights")
 
@@ -34,18 +36,24 @@ def main() -> int:
     key = {row["id"]: row for row in read_tsv(args.folder / "key.tsv")}
     labels = {row["id"]: row for row in read_tsv(args.folder / "labels.tsv")}
     missing = sorted(set(key) - set(labels))
-    bad = sorted(i for i, r in labels.items() if r["label"] not in LABELS)
+    bad = sorted(i for i, r in labels.items() if r["label"] not in (*LABELS, PLACEHOLDER))
     if missing or bad:
         print(
             f"unlabelled: {missing[:10]}… ({len(missing)}); bad labels: {bad[:10]}", file=sys.stderr
         )
         return 1
     by_system: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = defaultdict(list)
+    placeholders: dict[str, int] = defaultdict(int)
+    system_papers: dict[str, set[str]] = defaultdict(set)
     for sid, row in key.items():
+        system_papers[row["system"]].add(row["paper"])
+        if labels[sid]["label"] == PLACEHOLDER:
+            placeholders[row["system"]] += 1
+            continue
         by_system[row["system"]].append((row, labels[sid]))
     out = []
     for system, items in sorted(by_system.items()):
-        papers = {row["paper"] for row, _ in items}
+        papers = system_papers[system]
         counts = Counter(label["label"] for _, label in items)
         total = len(items)
         misleading = sum(counts[x] for x in MISLEADING)
@@ -71,7 +79,10 @@ def main() -> int:
             + f" | **{misleading}/{total} ({100 * misleading / total:.1f}%)** |"
         )
         out.append("")
-        out.append(f"correct or minor sentences per paper: {correct / len(papers):.2f}")
+        out.append(
+            f"correct or minor sentences per paper: {correct / len(papers):.2f}; sections left "
+            f"empty on purpose (placeholder, not counted above): {placeholders[system]}"
+        )
         out.append("")
         if args.list:
             for row, label in sorted(items, key=lambda x: (x[0]["paper"], x[0]["section"])):

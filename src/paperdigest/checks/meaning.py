@@ -17,6 +17,7 @@ from ..text.meaning import (
     foreign_script,
     is_fragment,
     is_vacuous,
+    repeats_itself,
 )
 from ..text.meaning import off_topic as _off_topic
 from ..text.sentences import sentences
@@ -77,6 +78,9 @@ def check_fragments(item: CheckInput) -> list[Problem]:
     for key, text in item.present():
         for sentence in _own_sentences(text):
             why = is_fragment(sentence, item.lang)
+            stutter = repeats_itself(sentence, strict=True)
+            if stutter and not why:
+                why = f"it repeats itself ({stutter!r})"
             if why:
                 problems.append(
                     Problem(

@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 
 from ..models import Sections
 from ..text.figures import result_numbers
-from ..text.meaning import direction_conflict, foreign_script, foreign_terms, is_fragment
+from ..text.meaning import (
+    direction_conflict,
+    foreign_script,
+    foreign_terms,
+    is_fragment,
+    repeats_itself,
+)
 from ..text.numbers import find_numbers
 from ..text.scripts import letter_share, strip_parentheses
 from ..text.sentences import sentences as split_sentences
@@ -71,6 +77,9 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     fragment = is_fragment(text, lang)
     if fragment:
         problems.append(f"fragment: {fragment}")
+    stutter = repeats_itself(text)
+    if stutter and not repeats_itself(source):
+        problems.append(f"repeats itself: {stutter!r}")
     if letter_share(text, lang) < MIN_SHARE:
         problems.append("mostly not in the target language")
     # Compared at scale: "4.5 million" is 4,500,000, and "4.5만" (45,000) is another number.
@@ -159,7 +168,8 @@ _AVAILABILITY = re.compile(
     re.IGNORECASE,
 )
 _OURS = re.compile(r"\b(?:we|our|this (?:paper|work|study)|the proposed)\b", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"^\(?\d{1,2}\)|^\(?[ivx]{1,4}\)", re.IGNORECASE)
+# An enumeration ("(1) employing …", "includes: (1) …"): a list cut into pieces, hard to render.
+_LIST_ITEM = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[ivx]{1,4})\)\s", re.IGNORECASE)
 MAX_PER_SECTION = {"whats_new": 1, "technical_details": 2, "performance_highlights": 2}
 
 
@@ -174,7 +184,9 @@ def choose_sentences(abstract: str) -> dict[str, list[str]]:
     sentences = [
         s
         for s in split_sentences(abstract)
-        if len(s) <= MAX_SOURCE_CHARS and not _AVAILABILITY.search(s)
+        if len(s) <= MAX_SOURCE_CHARS
+        and not _AVAILABILITY.search(s)
+        and not _LIST_ITEM.search(s)
     ]
     n = len(sentences)
     if not n:
@@ -191,7 +203,7 @@ def choose_sentences(abstract: str) -> dict[str, list[str]]:
 
     def background(i: int) -> bool:
         s = sentences[i]
-        return (bool(_BACKGROUND.search(s)) and not _OURS.search(s)) or bool(_LIST_ITEM.match(s))
+        return bool(_BACKGROUND.search(s)) and not _OURS.search(s)
 
     def result_score(i: int) -> float:
         s = sentences[i]

@@ -39,6 +39,7 @@ __all__ = [
     "is_vacuous",
     "latin_terms",
     "off_topic",
+    "repeats_itself",
 ]
 
 # -- scripts ------------------------------------------------------------------------------------
@@ -118,6 +119,51 @@ def is_fragment(sentence: str, lang: str) -> str | None:
         return "it does not end as a finished sentence"
     if len(_HANGUL.findall(strip_parentheses(text))) < MIN_FRAGMENT_SYLLABLES:
         return "it is too short to say anything"
+    return None
+
+
+# -- repetition ---------------------------------------------------------------------------------
+
+_WORD_RUN = re.compile(r"\S+")
+_HANGUL_SYLLABLE = re.compile(r"[가-힣]")
+
+
+_PARTICLES: tuple[str, ...] = ("에서", "으로", "은", "는", "이", "가", "을", "를", "에", "의")
+_PARTICLES += ("와", "과", "도", "로")
+
+
+def _bare(word: str) -> str:
+    """A Korean word without its particle ("쿼리를" -> "쿼리"); other words as they are."""
+    for particle in _PARTICLES:
+        if len(word) > len(particle) + 1 and word.endswith(particle) and "가" <= word[0] <= "힣":
+            return word[: -len(particle)]
+    return word
+
+
+MAX_STUTTER_GAP = 4  # a pair of words again within this many words: a stutter, not a theme
+
+
+def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
+    """Words written again right after themselves ("LLaMA 2 7B 모델의 LLama 2 7B 모델의",
+    "전방향 쿼리에 대한 전방향 쿼리를"), as a small model stutters; None when there is none.
+    Case, punctuation and Korean particles aside. By default a pair of words that comes back
+    within :data:`MAX_STUTTER_GAP` words counts (for a one-sentence translation, whose source
+    does not repeat itself); ``strict`` (any text, where "X 생성과 Y 생성" is fine) counts only
+    one to four words repeated at once."""
+    tokens = [_bare(re.sub(r"[^\w]", "", t).lower()) for t in _WORD_RUN.findall(sentence)]
+    tokens = [t for t in tokens if t]
+    sizes = (1, 2, 3, 4) if strict else (2, 3)
+    for size in sizes:
+        seen: dict[tuple[str, ...], int] = {}
+        for i in range(len(tokens) - size + 1):
+            gram = tuple(tokens[i : i + size])
+            joined = "".join(gram)
+            if len(joined) + len(_HANGUL_SYLLABLE.findall(joined)) < (4 if size == 1 else 6):
+                continue  # a Hangul syllable weighs two letters
+            gap = i - seen.get(gram, -100)
+            if gap == size or (not strict and size <= gap <= MAX_STUTTER_GAP + size - 2):
+                return " ".join(gram)
+            seen[gram] = i
     return None
 
 
