@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--sheet", type=Path, help="where the judge's sheet goes (default OUT)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--papers", help="comma-separated ids: judge only these papers")
     parser.add_argument(
         "--third-party",
         action="append",
@@ -67,14 +68,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     abstracts = load_abstracts(args.source)
+    if args.papers:
+        wanted = args.papers.split(",")
+        abstracts = {pid: abstracts[pid] for pid in wanted}
     rows: dict[str, list[tuple[str, str, int, str]]] = {pid: [] for pid in abstracts}
     for spec in args.digest:
         system, _, path = spec.partition("=")
         digest = read_digest(Path(path))
         for entry in digest.entries:
             for key, name in SECTION_NAMES.items():
+                if entry.id not in abstracts:
+                    continue
                 for n, sentence in enumerate(split(entry.sections.get(key) or ""), 1):
-                    rows.setdefault(entry.id, []).append((system, name, n, sentence))
+                    rows[entry.id].append((system, name, n, sentence))
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     sheet = [f"# Judging sheet ({args.source.name}); labels: see shared/judging.md", ""]

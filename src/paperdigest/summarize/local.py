@@ -424,7 +424,9 @@ class LocalSummarizer(Summarizer):
     def model_id(self) -> str:
         # The way of writing is part of the identity: switching it summarizes again.
         name = self.choice.name
-        return f"{name}+translate" if self.options.mode == "translate" else name
+        if self.options.mode == "compose":
+            return name
+        return f"{name}+translate+verify" if self.options.verify else f"{name}+translate"
 
     # -- tokens ---------------------------------------------------------------------------------
 
