@@ -419,6 +419,7 @@ class LocalSummarizer(Summarizer):
         self.calls: list[CallStats] = []
         self._vocab_info: _Vocab | None = None
         self._tries: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._faithful: dict[tuple[str, str], Sections] = {}  # (paper id, abstract) -> answer
 
     @property
     def model_id(self) -> str:
@@ -556,15 +557,18 @@ class LocalSummarizer(Summarizer):
         source sentence (see :mod:`paperdigest.summarize.faithful`)."""
         from .faithful import ATTEMPTS, FaithfulWriter
 
-        asked = (request.paper.id, tuple(request.problems))
-        tries = self._tries.get(asked, 0)
-        self._tries[asked] = tries + 1
+        # Each sentence is verified already: asked again for the same paper (a repair round of
+        # the digest), the same answer comes back at no cost, which ends the repairs.
+        done = self._faithful.get((request.paper.id, request.paper.abstract))
+        if done is not None:
+            return done
+        tries = 0
         opts = self.options
 
         def translate(sentence: str, attempt: int) -> str:
             settings: dict[str, Any] = {
                 # greedy first: a translation has one best answer; warmer only to try again
-                "temperature": RETRY_WARMER * (attempt + min(tries, 2)),
+                "temperature": RETRY_WARMER * attempt,
                 "top_p": opts.top_p,
                 "repeat_penalty": 1.0,  # the answer should repeat the source's names
                 "max_tokens": min(opts.max_tokens, 3 * self.count_tokens(sentence) + 48),
@@ -596,6 +600,7 @@ class LocalSummarizer(Summarizer):
         sections, _ = writer.write(request.paper.abstract)
         for line in writer.log:
             log.info("%s: %s", request.paper.id, line)
+        self._faithful[(request.paper.id, request.paper.abstract)] = sections
         return sections
 
     def _complete(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> str:
