@@ -10,7 +10,8 @@ web app) translates them once: the CLI prints ``error: <message>`` on one line a
     ├── InputError         malformed saved response, unreadable file               (exit 2)
     ├── FetchError         a source could not be read (network, HTTP status, body) (exit 1)
     ├── BackendError       the summarizer failed for one paper                     (exit 1)
-    │   └── InvalidAnswer  the model answered, but not with the three sections
+    │   ├── InvalidAnswer  the model answered, but not with the three sections
+    │   └── BackendStopped the backend can serve no more papers: the run stops, keeps what it has
     └── StoreError         the database cannot be opened or written                (exit 2)
 """
 
@@ -61,6 +62,11 @@ class BackendError(AppError):
 
 class InvalidAnswer(BackendError):
     """The model's answer did not hold the three sections (retried by the caller)."""
+
+
+class BackendStopped(BackendError):
+    """The backend can serve no more papers in this run: the run stops and keeps what it has
+    (an unreachable server, a model process that died)."""
 
 
 class StoreError(AppError):

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .checks import Problem, check_names, checks_version, run_checks
-from .errors import AppError, BackendError, BudgetExhausted, ConfigError, InvalidAnswer
+from .errors import (
+    AppError,
+    BackendError,
+    BackendStopped,
+    BudgetExhausted,
+    ConfigError,
+    InvalidAnswer,
+)
 from .fsutil import write_atomic
 from .models import Paper, Sections, Summary
 from .render.markdown import digest_path, render_day
@@ -531,15 +538,14 @@ def _summarize_all(
     overlaps with summarizing). Workers summarize and check (pure); only this (main) thread
     touches the database. Each
     summary is claimed in the database first, so a concurrent run on the same database skips
-    (and later reuses) what this one is making, and the reverse. A ConfigError or an
-    unreachable server stops new work at once and is raised after the papers in flight finish;
-    a used-up budget stops new work too, and the rest is left for the next run.
+    (and later reuses) what this one is making, and the reverse. A ConfigError or a
+    BackendStopped (an unreachable server, a dead model process) stops new work at once and is
+    raised after the papers in flight finish; a used-up budget stops new work too, and the
+    rest is left for the next run.
     """
     limit = max(1, options.concurrency)
     if summarizer.max_concurrency is not None:
         limit = min(limit, summarizer.max_concurrency)
-    from .summarize.openai_compat import BackendUnavailable
-
     budget = (options.max_calls, options.max_tokens)
     fatal: AppError | None = None
     pending: dict[Future[Checked], Summarize] = {}
@@ -608,7 +614,7 @@ def _summarize_all(
                 state.stopped = state.stopped or exc.message
                 state.not_attempted.append(intent.paper.id)
                 return
-            except (ConfigError, BackendUnavailable) as exc:
+            except (ConfigError, BackendStopped) as exc:
                 fatal = fatal or exc
                 state.failed.append((intent.paper.id, exc.message))
                 progress.advance(intent.paper, "failed")
@@ -621,7 +627,7 @@ def _summarize_all(
                 state.failed.append((intent.paper.id, f"{exc.__class__.__name__}: {exc}"))
                 progress.advance(intent.paper, "failed")
                 return
-            if isinstance(outcome.error, (ConfigError, BackendUnavailable)):
+            if isinstance(outcome.error, (ConfigError, BackendStopped)):
                 fatal = fatal or outcome.error
             if isinstance(outcome.error, BudgetExhausted):
                 state.stopped = state.stopped or outcome.error.message

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ..errors import BackendError, ConfigError, InvalidAnswer, NeedsKey
+from ..errors import BackendError, BackendStopped, ConfigError, InvalidAnswer, NeedsKey
 from ..models import Sections
 from .base import SECTIONS_SCHEMA, Summarizer, SummaryRequest, parse_sections
 
@@ -19,7 +19,7 @@ OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
-class BackendUnavailable(BackendError):
+class BackendUnavailable(BackendStopped):
     """The server cannot be reached at all: no paper can succeed, so the run stops."""
 
 
