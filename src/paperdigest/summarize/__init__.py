@@ -20,7 +20,7 @@ from .base import Summarizer, SummaryRequest
 
 BUILTIN = {
     "openai": "paperdigest.summarize.openai_compat:OpenAICompatible",
-    "local": "paperdigest.summarize.local:LocalSummarizer",
+    "local": "paperdigest.summarize.worker:local_summarizer",  # LocalSummarizer in a worker
     "extractive": "paperdigest.summarize.extractive:ExtractiveSummarizer",
 }
 
