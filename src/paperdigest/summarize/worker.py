@@ -217,7 +217,7 @@ class WorkerSummarizer(Summarizer):
             else "no paper was summarized"
         )
         self._dead = WorkerCrashed(
-            f"the local model's process died {doing}: {what}; {advice}. {kept}; run the same "
+            f"the local model's process died {doing}: {what}; {advice}; {kept}: run the same "
             "command again after the fix to finish the day",
             served=self.served,
         )
