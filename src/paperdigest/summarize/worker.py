@@ -40,6 +40,7 @@ import importlib
 import os
 import pickle
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -322,6 +323,9 @@ def _serve(read_fd: int, write_fd: int) -> None:
     os.dup2(2, 1)  # stray prints (Python or native) go to stderr, never into the protocol
     sys.stdout = sys.stderr
     no_core_dumps()
+    # Ctrl-C reaches the whole process group: the parent handles it (and closes us), so the
+    # answer being made is finished and saved rather than lost half-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _, target, kwargs, path = _receive(read_fd)
     except (_Closed, EOFError):
