@@ -9,7 +9,7 @@ sampling settings; the bare call has no logits processor, so paperdigest's own w
 round trip, token budgeting, the Latin-start penalty, the number guard, answer parsing) is all in
 the ratio. Side and order alternate per paper; one warm-up paper is not counted.
 
-    .venv/bin/python bench/local_speed.py [--papers 4] [--in-process]
+    .venv/bin/python bench/local_speed.py [--papers 4] [--in-process] [--threads N]
 
 ``--in-process`` measures the backend without the worker (``PAPERDIGEST_LOCAL_WORKER=0``).
 Ratio = (generated tokens / s through paperdigest) / (generated tokens / s bare); target >= 0.95.
@@ -103,14 +103,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=4, help="papers measured (after 1 warm-up)")
     parser.add_argument("--in-process", action="store_true", help="no worker process")
+    parser.add_argument("--threads", type=int, help="n_threads for both sides (default: CPUs)")
     args = parser.parse_args()
     prompts = load_prompts("ko")
     papers = list(load_source(DAY).values())[: args.papers + 1]
+    options = {"n_threads": args.threads} if args.threads else {}
     summarizer: Any
     if args.in_process:
-        summarizer = LocalSummarizer(None, {})
+        summarizer = LocalSummarizer(None, options)
     else:
-        summarizer = WorkerSummarizer(LOCAL_TARGET, {"model_path": None, "options": {}})
+        summarizer = WorkerSummarizer(LOCAL_TARGET, {"model_path": None, "options": options})
     bare = bare_llama(summarizer)
     import llama_cpp
 
