@@ -21,9 +21,11 @@ Design (why a process and not a thread or a fork):
   fd 1 at stderr, so stray output never reaches the parent's stdout (whose last line is the
   digest's path). Errors come back as (class, message) and are raised again in the parent, so
   a ConfigError or an InvalidAnswer behaves exactly as in-process.
-- **Real timeouts**: the child sends a tick after every model answer (a section); the parent
-  waits at most ``answer_timeout`` seconds for the next frame. A stuck generation is killed
-  (SIGKILL), that paper fails with a clear reason, and the next paper starts a fresh worker.
+- **Real timeouts**: the child sends a tick (at most one a second) whenever llama.cpp decodes a
+  prompt batch or a token; the parent waits at most ``answer_timeout`` seconds for the next
+  frame. So a slow, overloaded machine is not a timeout, but a generation that makes no
+  progress is: it is killed (SIGKILL), that paper fails with a clear reason, and the next paper
+  starts a fresh worker.
 - **Cheap refusals stay in the parent**: the local backend's settings, model file, header and
   memory are checked before the child is spawned (``LocalSummarizer(load=False)``), so a bad
   option costs milliseconds and no process.
@@ -225,7 +227,7 @@ class WorkerSummarizer(Summarizer):
         return self._dead
 
     def _wait_reply(self, doing: str, timeout: float) -> Any:
-        """The next reply; ticks (an answer finished) extend the deadline."""
+        """The next reply; ticks (llama.cpp made progress) extend the deadline."""
         while True:
             try:
                 frame = _receive(self._from_child, time.monotonic() + timeout)
@@ -336,7 +338,7 @@ def _serve(read_fd: int, write_fd: int) -> None:
     except BaseException as exc:
         _send(write_fd, _error_frame(exc))
         return
-    _tick_after_answers(hosted, write_fd)
+    _tick_on_progress(hosted, write_fd)
     _send(write_fd, ("ok", {
         "name": hosted.name,
         "model_id": hosted.model_id,
@@ -368,16 +370,37 @@ def _serve(read_fd: int, write_fd: int) -> None:
         hosted.close()
 
 
-def _tick_after_answers(hosted: Summarizer, write_fd: int) -> None:
-    """Send a tick after each model answer, so the parent's timeout is per answer."""
+def _tick_on_progress(hosted: Summarizer, write_fd: int) -> None:
+    """Send a tick (at most one a second) whenever llama.cpp decodes: each prompt batch and each
+    generated token. The parent's timeout is then "no progress at all", so a slow machine is
+    never mistaken for a stuck generation. Falls back to a tick after each answer."""
     llm = getattr(hosted, "llm", None)
+    ctx = getattr(llm, "_ctx", None)
+    decode = getattr(ctx, "decode", None)
+    last = [0.0]
+
+    def tick() -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            _send(write_fd, ("tick",))
+
+    if decode is not None:
+
+        def ticking_decode(*args: Any, **kwargs: Any) -> Any:
+            result = decode(*args, **kwargs)
+            tick()
+            return result
+
+        ctx.decode = ticking_decode  # type: ignore[union-attr]
+        return
     create = getattr(llm, "create_chat_completion", None)
     if create is None:
         return
 
     def ticking(*args: Any, **kwargs: Any) -> Any:
         result = create(*args, **kwargs)
-        _send(write_fd, ("tick",))
+        tick()
         return result
 
     llm.create_chat_completion = ticking  # type: ignore[union-attr]
