@@ -10,6 +10,14 @@ path as ``paperdigest check``). A fault counts as detected when the check made f
 - ``missing_section`` one section line deleted                                 -> structure
 - ``english_section`` one section replaced by English sentences of the abstract -> language
 - ``copied_section``  one section replaced by a copy of another                -> structure
+- ``foreign_script``  a word of another script (Cyrillic, kana, Han) put into a sentence -> script
+- ``fragment``        a broken sentence added (a lone ending, or a sentence cut at a particle)
+                      -> fragments
+- ``inverted_claim``  a sentence's "better" turned into "worse" (향상 -> 저하, 능가 -> 못 미치)
+                      where the abstract's sentence it is about says better -> direction
+- ``vacuous_sentence`` a sentence that fits any paper added to a section        -> vacuous
+- ``other_paper``     the whole summary replaced by another paper's             -> topic
+- ``prompt_words``    a sentence that talks about the writing task added        -> leakage
 
 It also runs the checks on the untouched reference (false alarms; classified by hand in
 bench/RESULTS.md). Deterministic (seeded).
@@ -35,11 +43,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from paperdigest.checks.digest import check_digest, load_source, source_text
-from paperdigest.checks.text import find_names, find_numbers, name_supported, number_values
 from paperdigest.models import SECTION_KEYS, SECTION_LABELS, Paper
+from paperdigest.prompts import abstract_input
 from paperdigest.render.markdown_parse import DigestEntry, read_digest
-from paperdigest.summarize.extractive import split_sentences
+from paperdigest.review import check_digest, load_source
+from paperdigest.text import find_names, find_numbers, name_supported, number_values
+from paperdigest.text.sentences import sentences as split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -90,11 +99,11 @@ def _fresh_number(
 
 
 def _source_values(paper: Paper) -> set[Decimal]:
-    return number_values(source_text(paper))
+    return number_values(abstract_input(paper))
 
 
 def changed_number(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
-    src = source_text(paper)
+    src = abstract_input(paper)
     values = _source_values(paper)
     candidates = []
     for key, text in entry.sections.items():
@@ -167,7 +176,7 @@ def invented_number(entry: DigestEntry, paper: Paper, rng: random.Random):  # ty
 
 
 def swapped_name(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
-    src = source_text(paper)
+    src = abstract_input(paper)
     found = []
     for key, text in entry.sections.items():
         for name in find_names(text):
@@ -212,6 +221,97 @@ def copied_section(entry: DigestEntry, paper: Paper, rng: random.Random):  # typ
     return dict(entry.sections, **{target_key: copy}), target_key
 
 
+FOREIGN = ["видео", "модель", "ビデオ", "モデル", "视频", "模型", "данные"]
+FRAGMENTS = ["발명되었습니다.", "제안되었습니다.", "통해.", "나타났으며."]
+VACUOUS = [
+    "결과는 성능을 높이고, 연구자들이 쉽게 실험을 수행할 수 있게 합니다.",
+    "이 연구는 다양한 분야에서 중요한 기여를 할 수 있습니다.",
+    "이러한 결과는 향후 연구에 큰 도움이 될 것입니다.",
+    "이 방법은 기존 방법보다 효과적이며 다양한 작업에 적용할 수 있습니다.",
+    "전체적으로 이 논문은 새로운 접근 방식을 제시합니다.",
+]
+PROMPT_WORDS = [
+    "영어 전문 용어인 '{t}'를 사용하여 설명합니다.",
+    "논문 텍스트에 있는 숫자만 그대로 옮겼습니다.",
+    "격식체로 2~3문장을 작성했습니다.",
+    "'{t}'는 한국어로 옮기고 괄호 안에 원어를 적었습니다.",
+]
+INVERSIONS = [
+    ("향상", "저하"), ("능가", "못 미치"), ("뛰어난", "떨어지는"), ("우수한", "열등한"),
+    ("개선", "악화"), ("빠른", "느린"), ("높은 성능", "낮은 성능"),
+]
+
+
+def _sentences_of(text: str) -> list[str]:
+    return [x for x in re.split(r"(?<=[.!?])\s+", text) if x.strip()]
+
+
+def foreign_script(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
+    key = rng.choice(SECTION_KEYS)
+    text = entry.sections.get(key, "")
+    spaces = [m.start() for m in re.finditer(" ", text)]
+    if not spaces:
+        return None
+    at = rng.choice(spaces)
+    word = rng.choice(FOREIGN)
+    return dict(entry.sections, **{key: f"{text[:at]} {word}{text[at:]}"}), word
+
+
+def fragment(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
+    key = rng.choice(SECTION_KEYS)
+    text = entry.sections.get(key, "")
+    if rng.random() < 0.5:
+        broken = rng.choice(FRAGMENTS)
+    else:  # a sentence of the summary cut after a particle
+        particle = r"[가-힣](?:을|를|은|는|이|가|에서|으로|와|과) "
+        cuts = [m.end() for m in re.finditer(particle, text)]
+        if not cuts:
+            return None
+        broken = text[: rng.choice(cuts)].split(". ")[-1].strip() + "."
+    return dict(entry.sections, **{key: f"{text} {broken}"}), key
+
+
+def inverted_claim(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
+    from paperdigest.text.meaning import _EN_DOWN, _EN_UP, aligned_source
+
+    source = split_sentences(paper.abstract)
+    options = []
+    for key, text in entry.sections.items():
+        for sentence in _sentences_of(text):
+            about = aligned_source(sentence, source)
+            if not about or not _EN_UP.search(about) or _EN_DOWN.search(about):
+                continue
+            for up, down in INVERSIONS:
+                if up in sentence:
+                    options.append((key, sentence, up, down))
+    if not options:
+        return None
+    key, sentence, up, down = rng.choice(options)
+    changed = entry.sections[key].replace(sentence, sentence.replace(up, down, 1), 1)
+    return dict(entry.sections, **{key: changed}), key
+
+
+def vacuous_sentence(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
+    key = rng.choice(SECTION_KEYS)
+    added = entry.sections.get(key, "") + " " + rng.choice(VACUOUS)
+    return dict(entry.sections, **{key: added}), key
+
+
+def other_paper(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
+    others = [e for e in _REFERENCE_ENTRIES if e.id != entry.id]
+    other = rng.choice(others)
+    return dict(other.sections), other.id
+
+
+def prompt_words(entry: DigestEntry, paper: Paper, rng: random.Random):  # type: ignore[no-untyped-def]
+    names = find_names(paper.title) or ["LLM"]
+    sentence = rng.choice(PROMPT_WORDS).format(t=rng.choice(names))
+    key = rng.choice(SECTION_KEYS)
+    return dict(entry.sections, **{key: entry.sections.get(key, "") + " " + sentence}), key
+
+
+_REFERENCE_ENTRIES: list[DigestEntry] = []
+
 FAULTS: dict[str, tuple[Fault, str]] = {
     "changed_number": (changed_number, "numbers"),
     "invented_number": (invented_number, "numbers"),
@@ -219,6 +319,12 @@ FAULTS: dict[str, tuple[Fault, str]] = {
     "missing_section": (missing_section, "structure"),
     "english_section": (english_section, "language"),
     "copied_section": (copied_section, "structure"),
+    "foreign_script": (foreign_script, "script"),
+    "fragment": (fragment, "fragments"),
+    "inverted_claim": (inverted_claim, "direction"),
+    "vacuous_sentence": (vacuous_sentence, "vacuous"),
+    "other_paper": (other_paper, "topic"),
+    "prompt_words": (prompt_words, "leakage"),
 }
 
 
@@ -264,6 +370,7 @@ def main() -> None:
 
     original = REFERENCE.read_text(encoding="utf-8")
     reference = read_digest(REFERENCE)
+    _REFERENCE_ENTRIES[:] = reference.entries
     papers = load_source(SOURCE)
     baseline = {r.id: list(r.problems) for r in check_digest(reference, papers, lang="ko")}
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="checks-faults-"))

@@ -40,15 +40,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import fulltext_fixtures as F  # noqa: E402
 from fakes import FakeOpenAI  # noqa: E402
+from paperdigest.app import open_app  # noqa: E402
+from paperdigest.digest import DigestOptions, run_digest  # noqa: E402
 from paperdigest.fulltext import ArxivFetcher, FulltextInput  # noqa: E402
 from paperdigest.http import RateLimiter  # noqa: E402
 from paperdigest.models import Paper, Sections  # noqa: E402
-from paperdigest.pipeline import DigestOptions, run_digest  # noqa: E402
-from paperdigest.sources.file_snapshot import FileSource  # noqa: E402
-from paperdigest.store import Store  # noqa: E402
+from paperdigest.prompts import abstract_input  # noqa: E402
+from paperdigest.settings import Settings  # noqa: E402
 from paperdigest.summarize.base import SummaryRequest  # noqa: E402
 from paperdigest.summarize.openai_compat import OpenAICompatible  # noqa: E402
-from paperdigest.summarize.prompts import abstract_input, load_prompts  # noqa: E402
 
 SHARED_DAY = ROOT.parent / "shared" / "data" / "hf-daily-2024-07-22.json"
 
@@ -142,15 +142,19 @@ def one_run(
         options.repairs = 0  # one request per paper: the summarizing time is the latency's
     requests_before = len(arxiv.arrivals)
     chat_before = len(llm.chat_requests)
-    with Store(workdir / f"{name}.db") as store:
+    app = open_app(
+        Settings.load(db=workdir / f"{name}.db", source=f"file:{SHARED_DAY}", lang="ko"),
+        _summarizer=summarizer,
+    )
+    with app.open_store() as store:
         if isinstance(builder, FulltextInput):
             builder.store = store
         start = time.perf_counter()
         run_digest(
-            FileSource(SHARED_DAY),
+            app.open_source(),
             store,
             summarizer,
-            load_prompts("ko"),
+            app.prompts(),
             options,
             build_input=timed,
         )

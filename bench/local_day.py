@@ -4,7 +4,7 @@ Runs `paperdigest digest --backend local` on ../shared/data/hf-daily-2024-07-22.
 process (the default model from the user cache, assembled there first if needed; its own
 database and output folder; abstracts only, so the source text is what the checks compare
 against; the default repairs). Reports the wall time, the child's peak RSS, and per paper the
-quality figures of issue 3, computed with paperdigest.checks.text:
+quality figures of issue 3, computed with paperdigest.text:
 
 - sections: how many of the three sections the digest has;
 - Hangul: the share of Korean letters among the letters outside parentheses (whole summary, and
@@ -29,10 +29,11 @@ import time
 from itertools import combinations
 from pathlib import Path
 
-from paperdigest.checks.digest import load_source, source_text
-from paperdigest.checks.text import letter_share, unsupported_numbers, word_overlap
 from paperdigest.models import SECTION_KEYS
+from paperdigest.prompts import abstract_input
 from paperdigest.render.markdown_parse import read_digest
+from paperdigest.review import load_source
+from paperdigest.text import letter_share, unsupported_numbers, word_overlap
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = ROOT.parent / "shared" / "data" / "hf-daily-2024-07-22.json"
@@ -76,7 +77,7 @@ def quality_rows(digest_path: Path) -> list[dict[str, object]]:
         texts = [entry.sections.get(k, "") for k in SECTION_KEYS]
         present = [t for t in texts if t.strip()]
         whole = " ".join(present)
-        source = source_text(paper)
+        source = abstract_input(paper)
         rows.append(
             {
                 "id": entry.id,

@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from paperdigest.checks.digest import load_source
 from paperdigest.models import SECTION_KEYS
+from paperdigest.prompts import abstract_input, load_prompts
+from paperdigest.review import load_source
 from paperdigest.summarize.base import SummaryRequest
 from paperdigest.summarize.local import SECTION_SCHEMA, LocalSummarizer, fit_input
-from paperdigest.summarize.prompts import abstract_input, load_prompts
 from paperdigest.summarize.worker import LOCAL_TARGET, WorkerSummarizer
 
 DAY = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-daily-2024-07-22.json"

@@ -16,7 +16,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from paperdigest.store import Store, utcnow
+from paperdigest.app import open_app
+from paperdigest.settings import Settings
+from paperdigest.store import utcnow
 
 EN = [
     "model",
@@ -229,7 +231,7 @@ def build(
     if path.exists():
         path.unlink()
     started = time.perf_counter()
-    store = Store(path)
+    store = open_app(Settings.load(db=path)).open_store()
     now = utcnow()
     n = 0
     chunk_days = max(1, 2000 // per_day)

@@ -20,9 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from paperdigest.app import open_app
 from paperdigest.models import Paper
 from paperdigest.render.html import build_site
-from paperdigest.store import Store
+from paperdigest.settings import Settings
 from search_data import build, machine
 
 
@@ -43,7 +44,7 @@ def main() -> None:
     print(f"generated {made['papers']:,} papers in {made['seconds']:.1f}s", file=sys.stderr)
 
     results: dict[str, object] = {"machine": machine(), "days": args.days, "per_day": args.per_day}
-    with Store(db) as store:
+    with open_app(Settings.load(db=db)).open_store() as store:
         t = time.perf_counter()
         cold = build_site(store, out)
         results["cold_s"] = round(time.perf_counter() - t, 2)

@@ -15,10 +15,10 @@ import argparse
 import time
 from pathlib import Path
 
-from paperdigest.checks.digest import load_source
+from paperdigest.prompts import abstract_input, load_prompts
+from paperdigest.review import load_source
 from paperdigest.summarize.base import Summarizer, SummaryRequest
 from paperdigest.summarize.extractive import ExtractiveSummarizer
-from paperdigest.summarize.prompts import abstract_input, load_prompts
 from paperdigest.summarize.worker import WorkerSummarizer
 
 DAY = Path(__file__).resolve().parents[2] / "shared" / "data" / "hf-daily-2024-07-22.json"

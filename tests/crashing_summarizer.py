@@ -1,8 +1,8 @@
 """Test-only summarizers hosted in the worker process (``paperdigest.summarize.worker``): one
 that dies of a signal on its Nth paper, hangs, writes to fd 1, or fails like a real backend.
 
-Registered as a backend by tests with ``monkeypatch.setitem(summarize.BUILTIN, "crashtest",
-"crashing_summarizer:worker_factory")``; the factory reads its behaviour from CRASH_* variables.
+Registered as a backend by tests (in the plugin registry's summarizers, as "crashtest"); the
+factory reads its behaviour from CRASH_* variables.
 """
 
 from __future__ import annotations

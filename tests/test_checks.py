@@ -254,6 +254,6 @@ def extra_check() -> Iterator[str]:
 
 
 def test_a_registered_check_runs_with_the_others(extra_check: str) -> None:
-    hype = dict(GOOD, whats_new=GOOD["whats_new"] + " 혁신적인 결과입니다.")
+    hype = dict(GOOD, whats_new=GOOD["whats_new"] + " FooNet은 혁신적인 결과입니다.")
     assert [p.check for p in problems(hype)] == [extra_check]
     assert problems(hype, only=["numbers"]) == []

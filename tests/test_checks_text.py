@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperdigest.checks.text import (
+from paperdigest.text import (
     find_names,
     find_numbers,
     letter_share,

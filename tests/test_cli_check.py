@@ -179,6 +179,8 @@ def test_eval_against_an_extractive_digest(shared: tuple[Path, Path], tmp_path: 
         f"file:{source}",
         "--backend",
         "extractive",
+        "--lang",
+        "en",
         "--db",
         str(tmp_path / "p.db"),
         "--out",

@@ -73,7 +73,7 @@ def test_full_disk_for_the_database_loses_nothing_stored(tmp_path: Path,
     with tiny_fs(tmp_path / "tiny", size="1m") as fs, FakeOpenAI() as server:
         db = fs / "p.db"
         first = CliRunner().invoke(cli, [
-            "digest", "--source", f"file:{SHARED_DAY}", "--backend", "extractive",
+            "digest", "--source", f"file:{SHARED_DAY}", "--backend", "extractive", "--lang", "en",
             "--db", str(db), "--out", str(tmp_path / "out"), "--limit", "2"])
         assert first.exit_code == 0, first.stderr
         filler = fill(fs, leave=0)
@@ -92,7 +92,7 @@ def test_read_only_database(tmp_path: Path, shared_day: list) -> None:
     with tiny_fs(tmp_path / "ro", size="8m") as fs, FakeOpenAI() as server:
         db = fs / "p.db"
         ok = CliRunner().invoke(cli, [
-            "digest", "--source", f"file:{SHARED_DAY}", "--backend", "extractive",
+            "digest", "--source", f"file:{SHARED_DAY}", "--backend", "extractive", "--lang", "en",
             "--db", str(db), "--out", str(tmp_path / "out"), "--limit", "2"])
         assert ok.exit_code == 0, ok.stderr
         subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)

@@ -15,10 +15,10 @@ from fulltext_fixtures import FakeArxiv, html_reply, pdf_reply
 from paperdigest.cli import cli
 from paperdigest.fulltext import ArxivFetcher, FulltextInput
 from paperdigest.models import Paper
+from paperdigest.prompts import abstract_input
 from paperdigest.store import Store
 from paperdigest.store.fulltext import input_provenance, latest_provenance, source_counts
 from paperdigest.summarize.extractive import ExtractiveSummarizer
-from paperdigest.summarize.prompts import abstract_input
 
 HTML_ID, PDF_ID, NONE_ID = "2407.14057", "2407.14058", "2407.14059"
 
@@ -233,6 +233,8 @@ def test_digest_extractive_default_reads_no_full_text(
         f"file:{day_file(tmp_path)}",
         "--backend",
         "extractive",
+        "--lang",
+        "en",
         "--db",
         str(tmp_path / "p.db"),
         "--out",

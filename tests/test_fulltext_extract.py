@@ -9,6 +9,7 @@ import pymupdf
 import pytest
 
 import fulltext_fixtures as F
+from paperdigest.errors import ArxivIdError
 from paperdigest.fulltext import (
     ExtractError,
     build_budgeted,
@@ -19,9 +20,8 @@ from paperdigest.fulltext import (
 )
 from paperdigest.fulltext.budget import classify, kind_of
 from paperdigest.fulltext.document import Document, Section
-from paperdigest.fulltext.ids import ArxivIdError
 from paperdigest.models import Paper
-from paperdigest.summarize.prompts import abstract_input
+from paperdigest.prompts import abstract_input
 
 HEADINGS = [
     "Abstract",

@@ -12,7 +12,8 @@ import pytest
 import fulltext_fixtures as F
 from fulltext_fixtures import NOT_FOUND, FakeArxiv, Served, html_reply, pdf_reply
 from paperdigest.config import cache_dir
-from paperdigest.fulltext import ArxivFetcher, ArxivIdError
+from paperdigest.errors import ArxivIdError
+from paperdigest.fulltext import ArxivFetcher
 from paperdigest.fulltext.fetch import shared_limiter, user_agent
 from paperdigest.http import HttpPolicy, RateLimiter
 
@@ -187,7 +188,8 @@ def test_size_cap_stops_the_download(arxiv: FakeArxiv, make: Make) -> None:
 
 
 def test_size_cap_holds_without_a_content_length(arxiv: FakeArxiv, make: Make) -> None:
-    from paperdigest.http import TooLarge, make_client, request
+    from paperdigest.errors import TooLarge
+    from paperdigest.http import make_client, request
 
     # a chunked body (no Content-Length): the stream is read only up to the cap
     def chunked(handler) -> None:  # type: ignore[no-untyped-def]

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from conftest import SHARED_DAY
-from paperdigest.checks.digest import load_source, source_text
-from paperdigest.checks.text import letter_share, word_overlap
 from paperdigest.models import SECTION_KEYS
+from paperdigest.prompts import abstract_input
 from paperdigest.render.markdown_parse import read_digest
+from paperdigest.review import load_source
 from paperdigest.summarize import local_model as lm
 from paperdigest.summarize.local import CUT_NOTE, LocalSummarizer, fit_input
+from paperdigest.text import letter_share, word_overlap
 
 pytestmark = pytest.mark.model
 
@@ -53,7 +54,7 @@ def test_one_paper_of_the_shared_day(
         paper = load_source(SHARED_DAY)[entries[0].id]
         summarizer = LocalSummarizer(None, {})
         try:
-            head = source_text(paper)
+            head = abstract_input(paper)
             long_text = head + "\n\n" + "\n".join([paper.abstract] * 40)
             assert summarizer.count_tokens(long_text) > 4000
             fitted, cut = fit_input(long_text, 1500, summarizer.tokenize, summarizer.detokenize)

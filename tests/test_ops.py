@@ -135,7 +135,8 @@ def test_backfill_goes_on_past_a_day_that_cannot_be_fetched(  # type: ignore[no-
     monkeypatch.setattr("paperdigest.sources.hf_daily.HttpPolicy",
                         lambda: HttpPolicy(attempts=3, backoff_base=0.01))
     result = CliRunner().invoke(cli, ["backfill", "--from", "2024-07-19", "--to", "2024-07-22",
-                                      "--backend", "extractive", "--db", str(tmp_path / "p.db"),
+                                      "--backend", "extractive",
+                                      "--lang", "en", "--db", str(tmp_path / "p.db"),
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert "2024-07-19: not fetched:" in result.stderr
@@ -146,12 +147,15 @@ def test_backfill_goes_on_past_a_day_that_cannot_be_fetched(  # type: ignore[no-
 def test_backfill_and_daily_bad_input(tmp_path: Path) -> None:
     runner = CliRunner()
     reversed_ = runner.invoke(cli, ["backfill", "--from", "2024-07-22", "--to", "2024-07-01",
-                                    "--backend", "extractive", "--db", str(tmp_path / "p.db")])
+                                    "--backend", "extractive",
+                                    "--lang", "en", "--db", str(tmp_path / "p.db")])
     assert reversed_.exit_code == 2 and "swap them" in reversed_.stderr
     huge = runner.invoke(cli, ["backfill", "--from", "2000-01-01", "--to", "2024-01-01",
-                               "--backend", "extractive", "--db", str(tmp_path / "p.db")])
+                               "--backend", "extractive",
+                               "--lang", "en", "--db", str(tmp_path / "p.db")])
     assert huge.exit_code == 2 and "more than 366" in huge.stderr
     tz = runner.invoke(cli, ["daily", "--tz", "Nowhere/City", "--backend", "extractive",
+                             "--lang", "en",
                              "--db", str(tmp_path / "p.db")])
     assert tz.exit_code == 2 and "unknown time zone" in tz.stderr
     assert not (tmp_path / "p.db").exists()
@@ -167,6 +171,7 @@ def test_daily_fetches_today_and_yesterday_in_the_zone(  # type: ignore[no-untyp
         fake_hf.days[day.isoformat()] = [hf_item("2407.00001", "Same paper", upvotes=3,
                                                  day=day.isoformat())]
     result = CliRunner().invoke(cli, ["daily", "--tz", "Asia/Seoul", "--backend", "extractive",
+                                      "--lang", "en",
                                       "--db", str(tmp_path / "p.db"), "--out",
                                       str(tmp_path / "out")])
     assert result.exit_code == 0, result.stderr

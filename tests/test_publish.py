@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from fakes import Reply, _Server
-from paperdigest.errors import ConfigError
+from paperdigest.errors import ConfigError, PublishError
 from paperdigest.http import HttpPolicy
 from paperdigest.models import Paper, Sections, Summary
 from paperdigest.publish.chat import (
@@ -26,7 +26,7 @@ from paperdigest.publish.chat import (
     embed_size,
     slack_messages,
 )
-from paperdigest.publish.webhook import PublishError, check_webhook, send_messages
+from paperdigest.publish.webhook import check_webhook, send_messages
 from paperdigest.render.json_day import Day, Entry
 from sitedata import make_db
 

@@ -78,3 +78,29 @@ def test_empty_day_and_paths() -> None:
     assert render_day(dt.date(2024, 7, 20), []) == "## Daily Papers (2024-07-20)\n\n"
     assert str(digest_path("out", dt.date(2024, 7, 2), "ko")) == "out/2024/07/02.md"
     assert str(digest_path("out", dt.date(2024, 7, 2), "en")) == "out/2024/07/02.en.md"
+
+
+def test_footer_says_who_wrote_it_and_what_was_flagged(shared_day: list[dict]) -> None:
+    from paperdigest.render.markdown import Provenance
+    from paperdigest.render.markdown_parse import parse_digest
+
+    listing = FileSource(SHARED_DAY).fetch(None)
+    sections = Sections(whats_new="새로운 점입니다.", technical_details="기술입니다.",
+                        performance_highlights="성능입니다.")
+    entries = [(p, sections) for p in listing.papers]
+    flagged = (("2407.14057", ("key_figures", "numbers")),)
+    text = render_day(listing.day, entries, Provenance("local", "tiny-1.5b", "ko", flagged))
+    plain = render_day(listing.day, entries)
+    head, _, foot = text.partition("\n---\n")
+    assert head + "\n" == plain  # the paper blocks keep the reference format
+    assert "tiny-1.5b (local)" in foot and "16편 중 15편 통과" in foot
+    assert "2407.14057 (key_figures, numbers)" in foot
+    assert "<!-- paperdigest backend=local model=tiny-1.5b flagged=2407.14057 -->" in foot
+    # the format's readers (and paperdigest check) still read every paper
+    assert [e.id for e in parse_digest(text).entries] == [p.id for p in listing.papers]
+    english = render_day(listing.day, entries, Provenance("openai", "gpt-x", "en"))
+    assert "automatic checks: 16 of 16 passed" in english
+    # nothing a model name could hold ends the comment early
+    hostile = render_day(listing.day, entries, Provenance("x", "a-->b<script>", "en"))
+    comment = hostile.split("<!--", 1)[1]
+    assert comment.count("-->") == 1 and "<script>" not in comment

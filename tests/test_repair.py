@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 from fakes import FakeOpenAI, Reply, hf_item, sections_reply
 from paperdigest.checks import checks_version
 from paperdigest.cli import cli
+from paperdigest.digest.plan import Reuse, Summarize, make_key, plan_day
 from paperdigest.models import Paper, Sections, Summary
-from paperdigest.pipeline import Reuse, Summarize, make_key, plan_day
 from paperdigest.store import Store
 from paperdigest.store.checks import load_checks
 
@@ -214,6 +214,8 @@ def test_extractive_summaries_are_checked_as_english(tmp_path: Path, source: Pat
             f"file:{source}",
             "--backend",
             "extractive",
+            "--lang",
+            "en",
             "--db",
             str(tmp_path / "p.db"),
             "--out",

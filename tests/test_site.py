@@ -227,3 +227,28 @@ def test_cli(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "database not found" in missing.stderr
     bad = runner.invoke(cli, ["site", "--db", str(db), "--base-url", "ftp://x"])
     assert bad.exit_code == 2
+
+
+def test_provenance_and_flagged_mark(tmp_path: Path) -> None:
+    from paperdigest.models import Sections
+    from paperdigest.store import SummaryKey
+
+    db = make_db(tmp_path / "db.sqlite")
+    with Store(db) as store:
+        key = SummaryKey("2407.14057", "ko", "local", "tiny-1.5b+translate", "v2", "flagged")
+        sections = Sections(
+            whats_new="LazyLLM은 새로운 방법입니다.",
+            technical_details="중요한 토큰만 계산합니다.",
+            performance_highlights="2.34배 빨라집니다.",
+        )
+        store.save_summary(key, sections, "input", status="flagged")
+        build_site(store, tmp_path / "out")
+    page = (tmp_path / "out/ko/days/2024-07-22.html").read_text(encoding="utf-8")
+    card = page.split('id="p-2407.14057"')[0].rsplit("<article", 1)[1]
+    assert 'class="card flagged"' in card
+    flagged_card = page.split('id="p-2407.14057"')[1].split("</article>")[0]
+    assert "tiny-1.5b+translate" in flagged_card and "검사에서 문제 발견" in flagged_card
+    assert page.count("✓ 검사 통과") == 15  # every other card says it passed
+    data = json.loads((tmp_path / "out/ko/days/2024-07-22.json").read_text(encoding="utf-8"))
+    statuses = {p["id"]: p["summary"]["status"] for p in data["papers"]}
+    assert statuses["2407.14057"] == "flagged" and list(statuses.values()).count("ok") == 15

@@ -53,7 +53,8 @@ def test_same_key_is_stored_once(tmp_path: Path) -> None:
 def test_summary_needs_a_known_paper(tmp_path: Path) -> None:
     with Store(tmp_path / "p.db") as store:
         key = SummaryKey("nope", "ko", "openai", "m", "v", "h")
-        with pytest.raises(sqlite3.IntegrityError):
+        # a constraint error is a StoreError like every other database error (one line, exit 2)
+        with pytest.raises(StoreError, match="FOREIGN KEY constraint failed"):
             store.save_summary(key, SECTIONS, "input")
         assert store.count_summaries() == 0
 
@@ -102,3 +103,10 @@ def test_processes_opening_a_new_database_at_once_apply_each_migration_once(
         assert [p.returncode for p in procs] == [0] * 4, errors
         names = [r[0] for r in sqlite3.connect(db).execute("SELECT name FROM migrations")]
         assert sorted(names) == sorted(name for name, _ in MIGRATIONS)
+
+
+def test_every_database_error_leaves_the_store_as_a_store_error(tmp_path: Path) -> None:
+    with Store(tmp_path / "p.db") as store:
+        store.db.execute("DROP TABLE summaries")  # a broken database: reads fail too
+        with pytest.raises(StoreError, match="no such table: summaries"):
+            store.count_summaries()

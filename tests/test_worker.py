@@ -13,22 +13,27 @@ from click.testing import CliRunner, Result
 
 from conftest import SHARED_DAY
 from crashing_summarizer import Crasher
-from paperdigest import summarize
+from paperdigest import plugins
 from paperdigest.cli import cli
-from paperdigest.errors import BackendStopped, ConfigError, InvalidAnswer
+from paperdigest.errors import BackendStopped, ConfigError, InvalidAnswer, WorkerCrashed
 from paperdigest.models import Paper
+from paperdigest.prompts import load_prompts
 from paperdigest.store import Store
 from paperdigest.summarize.base import SummaryRequest
 from paperdigest.summarize.native import describe_exit
-from paperdigest.summarize.prompts import load_prompts
-from paperdigest.summarize.worker import WorkerCrashed, WorkerSummarizer
+from paperdigest.summarize.worker import WorkerSummarizer
 
 TARGET = "crashing_summarizer:Crasher"
 
 
 @pytest.fixture
 def crashtest(monkeypatch: pytest.MonkeyPatch, shared_day: list) -> pytest.MonkeyPatch:
-    monkeypatch.setitem(summarize.BUILTIN, "crashtest", "crashing_summarizer:worker_factory")
+    from crashing_summarizer import worker_factory
+
+    table = plugins.registry().summarizers
+    monkeypatch.setitem(
+        table, "crashtest", plugins.Entry("crashtest", lambda config: worker_factory(), "tests")
+    )
     for var in ("CRASH_ON", "CRASH_SIGNAL", "CRASH_HANG_ON", "CRASH_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)
     return monkeypatch

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "AppError": "paperdigest.errors",
     "BackendConfig": "paperdigest.summarize",
-    "DigestOptions": "paperdigest.pipeline",
+    "DigestOptions": "paperdigest.digest",
     "Paper": "paperdigest.models",
     "Sections": "paperdigest.models",
     "Store": "paperdigest.store",
@@ -24,7 +24,7 @@ _EXPORTS = {
     "make_summarizer": "paperdigest.summarize",
     "open_source": "paperdigest.sources",
     "run_checks": "paperdigest.checks",
-    "run_digest": "paperdigest.pipeline",
+    "run_digest": "paperdigest.digest",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

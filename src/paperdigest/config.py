@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
+
+from .settings import value
 
 APP = "paperdigest"
 
 
 def home() -> Path | None:
-    value = os.environ.get("PAPERDIGEST_HOME")
-    return Path(value).expanduser() if value else None
+    configured = value("home")
+    return Path(configured).expanduser() if configured else None
 
 
 def data_dir() -> Path:
@@ -26,5 +27,5 @@ def cache_dir() -> Path:
 
 
 def default_db_path() -> Path:
-    value = os.environ.get("PAPERDIGEST_DB")
-    return Path(value).expanduser() if value else data_dir() / "paperdigest.db"
+    configured = value("db")
+    return Path(configured).expanduser() if configured else data_dir() / "paperdigest.db"

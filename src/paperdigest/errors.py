@@ -1,21 +1,61 @@
 """One exception tree for the whole package.
 
-Every error a user can cause or meet derives from :class:`AppError`. Each edge (the CLI, later the
-web app) translates them once: the CLI prints ``error: <message>`` on one line and exits with
-``exit_code``. Set ``PAPERDIGEST_RAISE_ERRORS=1`` to see the traceback instead.
+Every error a user can cause or meet derives from :class:`AppError`. Each edge translates them
+once: the CLI prints ``error: <message>`` on one line and exits with ``exit_code``
+(``PAPERDIGEST_RAISE_ERRORS=1`` shows the traceback instead); the web app answers with a status
+page. No other module defines an error class a caller may catch.
 
     AppError
-    ├── ConfigError        bad option, bad setting, missing key, missing extra      (exit 2)
-    │   └── NeedsKey       an API key is required and none was found
-    ├── InputError         malformed saved response, unreadable file               (exit 2)
-    ├── FetchError         a source could not be read (network, HTTP status, body) (exit 1)
-    ├── BackendError       the summarizer failed for one paper                     (exit 1)
-    │   ├── InvalidAnswer  the model answered, but not with the three sections
-    │   └── BackendStopped the backend can serve no more papers: the run stops, keeps what it has
-    └── StoreError         the database cannot be opened or written                (exit 2)
+    ├── ConfigError            bad option, bad setting, missing key, missing extra      (exit 2)
+    │   ├── NeedsKey           an API key is required and none was found
+    │   └── LanguageRefused    the backend cannot write the language asked for
+    ├── InputError             malformed saved response, unreadable file               (exit 2)
+    │   ├── FormatError        a malformed item in a Hugging Face API response
+    │   ├── ArxivIdError       the text is not an arXiv identifier
+    │   ├── ExtractError       a downloaded or local file is not a usable paper
+    │   └── SearchQueryError   a search query that cannot be searched (HTTP 400)
+    ├── FetchError             a source could not be read (network, HTTP status, body) (exit 1)
+    │   └── TooLarge           a body over the caller's size cap (not retried)
+    ├── BackendError           the summarizer failed for one paper                     (exit 1)
+    │   ├── InvalidAnswer      the model answered, but not with the three sections
+    │   └── BackendStopped     the backend can serve no more papers in this run
+    │       ├── BackendUnavailable  the server cannot be reached at all
+    │       └── WorkerCrashed  the local model's worker process died (a signal, out of memory)
+    ├── BudgetExhausted        the run's --max-calls / --max-tokens budget is used up  (exit 1)
+    ├── PublishError           a webhook refused a message                             (exit 1)
+    ├── WriteError             a file cannot be written (permissions, full disk)       (exit 2)
+    └── StoreError             the database cannot be opened, read or written          (exit 2)
+        └── SearchUnavailable  the database has no search index yet
+
+A run stops at once (keeping what it has) on :class:`ConfigError` and :class:`BackendStopped`;
+any other error of one paper fails that paper only.
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "AppError",
+    "ArxivIdError",
+    "BackendError",
+    "BackendStopped",
+    "BackendUnavailable",
+    "BudgetExhausted",
+    "ConfigError",
+    "ExtractError",
+    "FetchError",
+    "FormatError",
+    "InputError",
+    "InvalidAnswer",
+    "LanguageRefused",
+    "NeedsKey",
+    "PublishError",
+    "SearchQueryError",
+    "SearchUnavailable",
+    "StoreError",
+    "TooLarge",
+    "WorkerCrashed",
+    "WriteError",
+]
 
 
 class AppError(Exception):
@@ -44,8 +84,28 @@ class NeedsKey(ConfigError):
         self.env_var = env_var
 
 
+class LanguageRefused(ConfigError):
+    """The backend only writes other languages than the one asked for (exit 2)."""
+
+
 class InputError(AppError, ValueError):
     exit_code = 2
+
+
+class FormatError(InputError):
+    """A malformed item in a Hugging Face API response."""
+
+
+class ArxivIdError(InputError):
+    """The text is not an arXiv identifier."""
+
+
+class ExtractError(InputError):
+    """The file is not a paper the extractor can read (wrong type, scanned, too short)."""
+
+
+class SearchQueryError(InputError):
+    """The query cannot be searched (empty, too long, no words). The API answers 400."""
 
 
 class FetchError(AppError):
@@ -54,6 +114,10 @@ class FetchError(AppError):
     def __init__(self, message: str, *, url: str | None = None) -> None:
         super().__init__(message)
         self.url = url
+
+
+class TooLarge(FetchError):
+    """The body is bigger than the caller's cap; the download was stopped, not retried."""
 
 
 class BackendError(AppError):
@@ -65,15 +129,46 @@ class InvalidAnswer(BackendError):
 
 
 class BackendStopped(BackendError):
-    """The backend can serve no more papers in this run: the run stops and keeps what it has
-    (an unreachable server, a model process that died)."""
+    """The backend can serve no more papers in this run: the run stops and keeps what it has."""
 
 
-class StoreError(AppError):
-    exit_code = 2
+class BackendUnavailable(BackendStopped):
+    """The server cannot be reached at all: no paper can succeed, so the run stops."""
+
+
+class WorkerCrashed(BackendStopped):
+    """The local model's worker process died (a signal, out of memory): no paper can be served
+    any more. Exit 1 when some papers were done, 2 when nothing could run at all."""
+
+    def __init__(self, message: str, *, served: int) -> None:
+        super().__init__(message)
+        self.served = served
+        self.exit_code = 1 if served else 2
 
 
 class BudgetExhausted(AppError):
     """The run's --max-calls or --max-tokens budget is used up: stop cleanly."""
 
     exit_code = 1
+
+
+class PublishError(AppError):
+    exit_code = 1
+
+
+class WriteError(AppError):
+    exit_code = 2
+
+
+class StoreError(AppError):
+    exit_code = 2
+
+
+class SearchUnavailable(StoreError):
+    """The database has no search index (opened read-only before the search migration)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} has no search index yet: open it once for writing (e.g. run "
+            "`paperdigest digest` or `paperdigest site` with this --db) to add it"
+        )

@@ -7,11 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import AppError, InputError
-
-
-class WriteError(AppError):
-    exit_code = 2
+from .errors import InputError, WriteError
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from . import __version__
-from .errors import FetchError
+from .errors import FetchError, TooLarge
 
 USER_AGENT = f"paperdigest/{__version__} (+https://github.com/paperdigest/paperdigest)"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -42,11 +42,8 @@ class HttpPolicy:
         if retry_after is not None:
             return min(retry_after, self.retry_after_max)
         base = min(self.backoff_base * (2 ** (attempt - 1)), self.backoff_max)
-        return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
+        return float(max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter))))
 
-
-class TooLarge(FetchError):
-    """The body is bigger than the caller's cap; the download was stopped, not retried."""
 
 
 class RateLimiter:

@@ -1,4 +1,4 @@
-"""Plain records that flow through the pipeline: sources make Papers, summarizers make Sections."""
+"""Plain records that flow through a digest run: sources make Papers, summarizers make Sections."""
 
 from __future__ import annotations
 

@@ -13,20 +13,33 @@ leakage    no prompt text, placeholders, JSON fragments or "as an AI" phrases, a
            addressed to the writer (an order, or the instructions paraphrased without a name,
            term or number of the paper)
 key_figures Performance Highlights gives one of the abstract's result figures, when it has any
+script     no letters of a script other than the summary's own and Latin (a Cyrillic "видео")
+fragments  every sentence is finished (Korean: a predicate ending) and says something
+direction  no claim whose direction (better/worse, faster/slower, a negation) contradicts the
+           sentence of the text it is about (found by their shared terms and numbers)
+vacuous    no sentence that fits any paper: without a term, name or number of the text, and
+           (Korean) made only of words every summary uses
+topic      the summary names the paper's own method, model or dataset (else: another paper?)
 ========== =====================================================================================
 
-More checks register with :func:`register_check`.
+The built-in checks are a plugin (:mod:`.builtin`, hook ``register_checks``); outside packages
+register more the same way (:mod:`paperdigest.plugins`), and code in the same process can use the
+:func:`register_check` decorator. Every check, wherever it comes from, takes part in
+:func:`checks_version`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..models import SECTION_KEYS, Sections
+from ..plugins import Registry, registry
 
 __all__ = [
     "CHECKS",
@@ -77,48 +90,84 @@ class Check:
     name: str
     description: str
     fn: CheckFn
+    module: str = ""  # where ``fn`` is defined: its code is part of the checks version
+    plugin: str = ""  # the plugin that registered it ("" for register_check in this process)
 
 
 CHECKS: dict[str, Check] = {}
+_loaded_from: Registry | None = None
+_load_lock = threading.Lock()
+
+
+def _load_registered() -> None:
+    """Fill :data:`CHECKS` from the plugin registry (built-ins first), keeping the checks added
+    in this process; again whenever the registry was reloaded."""
+    global _loaded_from
+    current = registry()
+    with _load_lock:
+        if _loaded_from is current:
+            return
+        found = {
+            e.name: Check(e.name, e.description, e.load(), e.module, e.plugin)
+            for e in current.checks.values()
+        }
+        added = {k: c for k, c in CHECKS.items() if not c.plugin and k not in found}
+        CHECKS.clear()
+        CHECKS.update(found)
+        CHECKS.update(added)
+        _loaded_from = current
 
 
 def register_check(name: str, description: str) -> Callable[[CheckFn], CheckFn]:
-    """Decorator: add a check to the registry under ``name`` (replacing one of that name)."""
+    """Decorator: add a check under ``name`` in this process (replacing one of that name)."""
 
     def decorate(fn: CheckFn) -> CheckFn:
-        CHECKS[name] = Check(name, description, fn)
+        _load_registered()
+        CHECKS[name] = Check(name, description, fn, fn.__module__)
         return fn
 
     return decorate
 
 
 def check_names() -> list[str]:
-    _load_builtins()
+    _load_registered()
     return list(CHECKS)
 
 
-@lru_cache(maxsize=1)
-def _builtin_fingerprint() -> str:
-    """Hash of what the built-in checks judge by: their code and the prompt files (the leakage
-    check compares summaries with the prompts' own words)."""
-    here = Path(__file__).resolve().parent
-    prompts = here.parent / "summarize" / "prompts"
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=16)
+def _fingerprint(modules: tuple[str, ...]) -> str:
+    """Hash of what the checks judge by: the code of every module a check lives in, the text
+    layer they measure with, and the prompts (the leakage check compares summaries with the
+    prompts' own words)."""
+    files = [
+        *sorted((_PACKAGE / "checks").glob("*.py")),
+        *sorted((_PACKAGE / "text").glob("*.py")),
+        *sorted((_PACKAGE / "prompts").glob("*.py")),
+        *sorted((_PACKAGE / "prompts").glob("*.toml")),
+    ]
+    for module in modules:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin and Path(spec.origin).is_file():
+            files.append(Path(spec.origin))
     digest = hashlib.sha256()
-    for path in [*sorted(here.glob("*.py")), *sorted(prompts.glob("*.toml"))]:
+    for path in dict.fromkeys(files):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def checks_version() -> str:
     """Changes whenever the checks could judge a stored summary differently (an upgrade of
-    paperdigest, a check registered or removed): stored results of another version are stale,
-    and a rerun checks the summary again (no LLM call)."""
+    paperdigest, a check registered or removed, a plugin check's code changed): stored results
+    of another version are stale, and a rerun checks the summary again (no LLM call)."""
     names = ",".join(check_names())
-    return hashlib.sha256(f"{_builtin_fingerprint()}|{names}".encode()).hexdigest()[:16]
-
-
-def _load_builtins() -> None:
-    from . import builtin  # noqa: F401 - registers the built-in checks
+    modules = tuple(sorted({c.module for c in CHECKS.values() if c.module}))
+    return hashlib.sha256(f"{_fingerprint(modules)}|{names}".encode()).hexdigest()[:16]
 
 
 def _as_mapping(sections: Sections | Mapping[str, str]) -> dict[str, str]:
@@ -141,7 +190,7 @@ def run_checks(
     source text) is where the key figures are looked for. A mapping may lack sections (a parsed
     digest); the structure check reports them.
     """
-    _load_builtins()
+    _load_registered()
     item = CheckInput(
         sections=_as_mapping(sections),
         source_text=source_text,

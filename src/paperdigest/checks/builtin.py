@@ -1,60 +1,39 @@
-"""The built-in checks. Each is a pure function of a :class:`CheckInput`, registered by name."""
+"""The built-in checks, a plugin like any other (hook ``register_checks``, see
+:mod:`paperdigest.plugins`). Each is a pure function of a :class:`CheckInput`."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
 from itertools import combinations
 
 from ..models import SECTION_KEYS, SECTION_LABELS
-from . import CheckInput, Problem, register_check
-from .text import (
-    echo_pieces,
+from ..prompts.echo import addresses_the_writer, prompt_fragments
+from ..text import (
     find_numbers,
-    has_anchor,
-    instruction_echo,
-    is_instruction,
+    language_name,
     letter_share,
     result_numbers,
     rounds_to,
-    sentences,
     unsupported_names,
     unsupported_numbers,
     word_overlap,
 )
+from . import CheckInput, Problem
+from .meaning import register_meaning_checks
 
 # -- thresholds --------------------------------------------------------------------------------
 
 MIN_LANGUAGE_SHARE = 0.6  # of the whole summary's letters outside parentheses
 MIN_SECTION_SHARE = 0.3  # any one section below this is "not written in <language>"
 MAX_OVERLAP = 0.6  # two sections sharing more of their words are copies
-# a sentence with no number, name or term from the paper, and at least this share of its
-# pieces taken from the prompt's instructions, restates the instructions (reference max: 0.32;
-# the local model's "새로 제안된 내용과 발견한 것에 대해 설명합니다.": 0.45)
-MAX_ECHO = 0.45
 # (min, max) characters per section: dense scripts need fewer characters for the same content
 LENGTH_BOUNDS = {"dense": (20, 900), "latin": (30, 2000)}
 DENSE_LANGS = {"ko", "ja", "zh"}
 
-LANGUAGE_NAMES = {
-    "ko": "Korean",
-    "en": "English",
-    "ja": "Japanese",
-    "zh": "Chinese",
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "ru": "Russian",
-}
-
-
 def _label(key: str) -> str:
     return SECTION_LABELS[key]
-
-
-def _language(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, lang)
 
 
 def _join(items: list[str], limit: int = 8) -> str:
@@ -65,7 +44,6 @@ def _join(items: list[str], limit: int = 8) -> str:
 # -- numbers and names -------------------------------------------------------------------------
 
 
-@register_check("numbers", "every number in the summary is in the source text")
 def check_numbers(item: CheckInput) -> list[Problem]:
     problems = []
     for key, text in item.present():
@@ -82,7 +60,6 @@ def check_numbers(item: CheckInput) -> list[Problem]:
     return problems
 
 
-@register_check("names", "model, dataset and method names and acronyms are in the source text")
 def check_names(item: CheckInput) -> list[Problem]:
     problems = []
     for key, text in item.present():
@@ -102,12 +79,11 @@ def check_names(item: CheckInput) -> list[Problem]:
 # -- language ----------------------------------------------------------------------------------
 
 
-@register_check("language", "the summary is written in its language")
 def check_language(item: CheckInput) -> list[Problem]:
     present = item.present()
     if not present:
         return []
-    language = _language(item.lang)
+    language = language_name(item.lang)
     problems = []
     for key, text in present:
         share = letter_share(text, item.lang)
@@ -143,7 +119,6 @@ def length_bounds(lang: str) -> tuple[int, int]:
     return LENGTH_BOUNDS["dense" if lang.split("-")[0] in DENSE_LANGS else "latin"]
 
 
-@register_check("structure", "three non-empty sections, within length bounds, not copies")
 def check_structure(item: CheckInput) -> list[Problem]:
     problems = []
     low, high = length_bounds(item.lang)
@@ -224,94 +199,20 @@ _LEAK_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^(?:Title|Abstract|제목|논문 텍스트|요약)\s*:|\b(?:Title|Abstract):\s"),
         "a prompt label",
     ),
+    (
+        # the writing task's own words: how terms, numbers, style or length were handled
+        re.compile(
+            r"영어 ?(?:전문 ?)?용어(?:인|를|로|는|가)|원어를|괄호 안에|격식체|\d ?~ ?\d ?문장|"
+            r"문장(?:을|으로) (?:작성|썼|씁|옮)|한국어로 (?:옮기|옮겼|옮깁|번역|작성|썼|씁)|"
+            r"논문 텍스트|텍스트에 (?:있는|나온) (?:숫자|수치)|(?:숫자|수치)만 (?:그대로|사용|옮)|"
+            r"번역(?:했|하였|합니다|하면)|요약(?:했습|하였습|을 작성)|"
+            r"\b(?:in|into) (?:Korean|English)\b|\bformal (?:style|tone)\b"
+        ),
+        "the writing task's own words",
+    ),
 ]
 
 
-@lru_cache(maxsize=16)
-def _prompt_texts(lang: str) -> tuple[str, ...]:
-    from ..errors import ConfigError
-    from ..summarize.prompts import load_prompts
-
-    try:
-        prompts = load_prompts(lang)
-    except ConfigError:
-        return ()
-    texts = [prompts.system, prompts.user, prompts.section_user, prompts.feedback]
-    texts.extend(prompts.sections.values())
-    return tuple(texts)
-
-
-@lru_cache(maxsize=16)
-def prompt_fragments(lang: str) -> tuple[str, ...]:
-    """Sentences of the language's prompt file long enough that a copy is no accident."""
-    fragments: list[str] = []
-    for text in _prompt_texts(lang):
-        for line in text.splitlines():
-            line = re.sub(r"^\s*(?:[-*]|\d+\.)\s*", "", line)
-            for piece in re.split(r"(?<=[.:!?。])\s+|\{[a-z_]+\}", line):
-                piece = " ".join(piece.split()).strip(" :")
-                if len(piece) >= 16 and "{" not in piece:
-                    fragments.append(piece)
-    return tuple(dict.fromkeys(fragments))
-
-
-@lru_cache(maxsize=16)
-def instruction_vocabulary(lang: str) -> frozenset[str]:
-    """The pieces (see ``echo_pieces``) of the language's prompt instructions."""
-    text = " ".join(re.sub(r"\{[a-z_]+\}", " ", t) for t in _prompt_texts(lang))
-    return frozenset(echo_pieces(text, lang))
-
-
-# a repaired answer that talks about its own repair ("…를 포함하도록 수정했습니다")
-_REVISION_TALK = re.compile(
-    r"이전(?:의)? ?(?:요약|답변|답|버전)(?:에서|에는|은|을|의)|"
-    r"(?:포함하도록|반영하도록|반영하여|피드백에 따라|지적에 따라|요청에 따라|지적된 대로) ?"
-    r"(?:수정|고쳐|고쳤|다시 ?썼|다시 ?작성)|요약을 (?:수정|고쳤|다시 ?작성)|"
-    r"\b(?:the )?(?:previous|earlier) (?:summary|answer|version|draft)\b|"
-    r"\bI(?:'ve| have)? (?:revised|fixed|corrected|updated|rewritten)\b|"
-    r"\b(?:revised|corrected|updated) (?:summary|version|answer)\b",
-    re.IGNORECASE,
-)
-
-
-# a sentence that starts like the prompt's own input ("제목: SciCode: … 본문은 …")
-_LABEL_START = re.compile(
-    r"^(?:Title|Abstract|Paper text|Problems?|Feedback|제목|논문 텍스트|본문|문제|피드백)\s*:"
-)
-# the summary's own section names inside a section: "Technical Details 부분이 너무 짧습니다."
-_SECTION_NAME = re.compile(
-    "|".join(re.escape(label) for label in SECTION_LABELS.values()), re.IGNORECASE
-)
-
-
-def addresses_the_writer(text: str, lang: str) -> str | None:
-    """What is wrong with the first sentence of ``text`` that starts with a prompt label, gives
-    an order, talks about its own revision or only restates the instructions of the language's
-    prompts (``None``: no such sentence)."""
-    vocabulary = instruction_vocabulary(lang)
-    for sentence in sentences(text):
-        if _LABEL_START.match(sentence):
-            return f"a prompt label ({sentence[:40]!r})"
-        if _SECTION_NAME.search(sentence):
-            return f"talk about the summary's sections, not the paper ({sentence[:40]!r})"
-        if is_instruction(sentence, lang):
-            return f"an instruction instead of a summary ({sentence[:40]!r})"
-        if _REVISION_TALK.search(sentence):
-            return f"talk about the revision, not the paper ({sentence[:40]!r})"
-        if (
-            vocabulary
-            and not has_anchor(sentence, lang)
-            and instruction_echo(sentence, lang, vocabulary) >= MAX_ECHO
-        ):
-            return f"a sentence that restates the instructions, not the paper ({sentence[:40]!r})"
-    return None
-
-
-@register_check(
-    "leakage",
-    "no prompt text, placeholders, JSON fragments, 'as an AI' phrases or sentences addressed to "
-    "the writer",
-)
 def check_leakage(item: CheckInput) -> list[Problem]:
     problems = []
     fragments = prompt_fragments(item.lang)
@@ -364,7 +265,6 @@ def covers_key_figure(text: str, abstract: str) -> tuple[bool, list[str]]:
     return False, list(dict.fromkeys(m.text for m in results))
 
 
-@register_check("key_figures", "Performance Highlights gives one of the abstract's result figures")
 def check_key_figures(item: CheckInput) -> list[Problem]:
     text = item.sections.get("performance_highlights", "")
     if not text.strip():
@@ -380,3 +280,30 @@ def check_key_figures(item: CheckInput) -> list[Problem]:
             "performance_highlights",
         )
     ]
+
+
+def register_checks(register: Callable[..., None]) -> None:
+    register("numbers", check_numbers, "every number in the summary is in the source text")
+    register(
+        "names",
+        check_names,
+        "model, dataset and method names and acronyms are in the source text",
+    )
+    register("language", check_language, "the summary is written in its language")
+    register(
+        "structure",
+        check_structure,
+        "three non-empty sections, within length bounds, not copies",
+    )
+    register(
+        "leakage",
+        check_leakage,
+        "no prompt text, placeholders, JSON fragments, 'as an AI' phrases or sentences "
+        "addressed to the writer",
+    )
+    register(
+        "key_figures",
+        check_key_figures,
+        "Performance Highlights gives one of the abstract's result figures",
+    )
+    register_meaning_checks(register)

@@ -1,53 +1,36 @@
-"""Thin click commands over the pipeline. Errors become one line on stderr and an exit code."""
+"""Thin click commands over the application (:mod:`paperdigest.app`). Errors become one line
+on stderr and an exit code."""
 
 from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
 
 import click
 
 from .. import __version__
 from ..errors import AppError
-
-# Commands load on first use, so `paperdigest digest` does not import the web server, the site
-# renderer or pymupdf. Outside packages add commands through the entry-point group
-# ``paperdigest.commands`` (``name = "module:command"``).
-COMMANDS: dict[str, str] = {
-    "digest": "paperdigest.cli.digest:digest",
-    "backfill": "paperdigest.cli.ops:backfill",
-    "daily": "paperdigest.cli.ops:daily",
-    "status": "paperdigest.cli.ops:status",
-    "check": "paperdigest.cli.check:check",
-    "eval": "paperdigest.cli.check:eval_",
-    "fulltext": "paperdigest.cli.fulltext:fulltext_command",
-    "model": "paperdigest.cli.model:model_group",
-    "site": "paperdigest.cli.site:site",
-    "serve": "paperdigest.cli.serve:serve",
-    "publish": "paperdigest.cli.publish:publish",
-}
-
-
-def _plugin_commands() -> dict[str, str]:
-    from importlib.metadata import entry_points
-
-    return {ep.name: ep.value for ep in entry_points(group="paperdigest.commands")}
+from ..settings import value
 
 
 class AppGroup(click.Group):
-    """Loads commands lazily, and translates AppError into ``error: message`` and its exit
-    code, once, at the edge."""
+    """Loads commands from the plugin registry on first use (:mod:`.plugin` registers the
+    built-ins; a built-in name cannot be replaced), and translates AppError into ``error:
+    message`` and its exit code, once, at the edge."""
 
     def _targets(self) -> dict[str, str]:
-        return {**_plugin_commands(), **COMMANDS}
+        from ..plugins import registry
+        from .plugin import COMMANDS
+
+        found = {name: str(e.target) for name, e in registry().commands.items()}
+        return {**found, **COMMANDS}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._targets()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name) or _plugin_commands().get(cmd_name)
+        target = self._targets().get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
         module_name, _, attr = target.partition(":")
@@ -60,7 +43,7 @@ class AppGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AppError as exc:
-            if os.environ.get("PAPERDIGEST_RAISE_ERRORS") == "1":
+            if value("raise_errors"):
                 raise
             click.echo(f"error: {exc.message}", err=True)
             ctx.exit(exc.exit_code)

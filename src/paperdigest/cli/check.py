@@ -8,8 +8,8 @@ import sys
 import click
 
 from ..checks import check_names
-from ..checks.builtin import LANGUAGE_NAMES
-from ..checks.digest import (
+from ..render.markdown_parse import read_digest
+from ..review import (
     DigestMetrics,
     check_digest,
     chrf,
@@ -17,11 +17,12 @@ from ..checks.digest import (
     load_source,
     paired_texts,
 )
-from ..render.markdown_parse import read_digest
+from ..settings import DEFAULT_LANG
+from ..text import language_name
 
 _LANG = click.option(
     "--lang",
-    default="ko",
+    default=DEFAULT_LANG,
     show_default=True,
     help="The digest's language (the language check and the letter share use it).",
 )
@@ -73,7 +74,7 @@ def _row(label: str, ref: str, ours: str) -> tuple[str, str, str]:
 def _rows(
     ref: DigestMetrics, ours: DigestMetrics, lang: str, chrf_ref: float, chrf_ours: float
 ) -> list[tuple[str, str, str]]:
-    language = LANGUAGE_NAMES.get(lang, lang)
+    language = language_name(lang)
 
     def frac(n: int, d: int) -> str:
         return f"{n}/{d}"

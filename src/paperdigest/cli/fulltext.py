@@ -1,9 +1,8 @@
-"""``paperdigest fulltext``: the sections of a paper, and the full-text inputs of ``digest``."""
+"""``paperdigest fulltext``: the sections of a paper (a local file or an arXiv id)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,92 +10,9 @@ import click
 
 from ..errors import FetchError, InputError
 from ..models import Paper
-from ..summarize.prompts import abstract_input
 
 if TYPE_CHECKING:
-    from ..fulltext.fetch import FulltextResult
-    from ..store import Store
-    from ..summarize.base import Summarizer
-
-
-# -- what `digest` uses ------------------------------------------------------------------------
-
-
-class FetchReporter:
-    """One line on stderr per paper whose full text was downloaded (cached papers stay quiet).
-
-    Plain lines, no live display of its own: the pipeline builds inputs while its progress bar
-    is up, and rich prints lines written to stderr above the bar.
-    """
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def fetching(self, paper: Paper) -> None:
-        self.count += 1
-
-    def fetched(self, paper: Paper, result: FulltextResult) -> None:
-        if result.from_cache or not result.attempts:
-            return  # nothing was asked of arXiv (cached, or arXiv is down for this run)
-        click.echo(
-            f"full text {paper.id}: {result.source} in {result.seconds:.1f}s ({result.reason})",
-            err=True,
-        )
-
-
-class DigestInputs:
-    """The ``build_input`` for one digest run: the full text, or the abstract only."""
-
-    def __init__(self, build: Callable[[Paper], str], fulltext: object = None) -> None:
-        self._build = build
-        self.fulltext = fulltext  # a FulltextInput when on
-
-    def __call__(self, paper: Paper) -> str:
-        return self._build(paper)
-
-    def close(self) -> None:
-        if self.fulltext is None:
-            return  # abstracts only: nothing to close (and no reason to import pymupdf)
-        from ..fulltext import FulltextInput
-
-        if isinstance(self.fulltext, FulltextInput):
-            self.fulltext.close()
-
-    def report(self) -> None:
-        if self.fulltext is None:
-            return
-        from ..fulltext import FulltextInput
-
-        if not isinstance(self.fulltext, FulltextInput) or not self.fulltext.built:
-            return
-        counts = self.fulltext.counts()
-        parts = [
-            f"{counts[k]} {label}"
-            for k, label in (
-                ("html", "from arXiv HTML"),
-                ("pdf", "from PDF"),
-                ("abstract", "abstract only"),
-            )
-            if counts.get(k)
-        ]
-        click.echo(
-            f"full text: {', '.join(parts)} (budget {self.fulltext.budget} tokens)", err=True
-        )
-
-
-def digest_inputs(
-    fulltext: bool | None, summarizer: Summarizer, store: Store, progress: bool
-) -> DigestInputs:
-    """``--fulltext`` default: on for every LLM backend (within its budget), off for extractive,
-    which only ever reads the abstract. ``progress`` (a bar is shown) changes nothing today: the
-    per-download lines print either way, above the bar when there is one."""
-    enabled = summarizer.name != "extractive" if fulltext is None else fulltext
-    if not enabled:
-        return DigestInputs(abstract_input)
-    from ..fulltext import FulltextInput
-
-    builder = FulltextInput.for_summarizer(summarizer, store=store, progress=FetchReporter())
-    return DigestInputs(builder, builder)
+    pass
 
 
 # -- the command -------------------------------------------------------------------------------

@@ -10,25 +10,25 @@ from typing import Any
 
 import click
 
-from ..config import default_db_path
+from ..app import open_app
 from ..errors import AppError, ConfigError, FetchError
 from ..ops import MAX_RANGE_DAYS, daily_days, day_range
-from ..store import Store
+from ..settings import Settings, option_kwargs
 from ..store.status import day_status
-from .digest import Runner, _report, parse_day, run_options, split_settings
+from .digest import parse_day, report, run_options, split_settings
 
 
 def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
     """Digest each day in order with one runner. A day whose list cannot be fetched is
     reported and the next day goes on; a configuration error stops everything (exit 2)."""
-    settings = split_settings(kwargs)
-    if settings.source.startswith("file:") and len(days) > 1:
+    request = split_settings(kwargs)
+    if str(request.settings["source"]).startswith("file:") and len(days) > 1:
         raise ConfigError("a file source holds one day: use --source hf for a range of days")
     problems: list[str] = []
-    with Runner(settings, days=len(days)) as runner:
+    with request.session(days=len(days)) as session:
         for day in days:
             try:
-                result = runner.run_day(day)
+                result = session.run_day(day)
             except FetchError as exc:
                 problems.append(f"{day.isoformat()}: {exc.message}")
                 click.echo(f"{day.isoformat()}: not fetched: {exc.message}", err=True)
@@ -41,7 +41,7 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 problems.append(f"{day.isoformat()}: {exc.message}")
                 click.echo(f"{day.isoformat()}: stopped: {exc.message}", err=True)
                 break
-            _report(result)
+            report(result)
             if not result.ok:
                 problems.append(f"{day.isoformat()}: incomplete")
             if result.stopped:
@@ -77,10 +77,7 @@ def backfill(start: str, end: str | None, max_days: int, **kwargs: Any) -> None:
 @click.command()
 @click.option(
     "--tz",
-    default="UTC",
-    show_default=True,
-    envvar="PAPERDIGEST_TZ",
-    help="Time zone that decides which list date is 'today' (IANA name, e.g. Asia/Seoul).",
+    **option_kwargs("tz"),
 )
 @click.option(
     "--lookback",
@@ -104,8 +101,8 @@ def daily(tz: str, lookback: int, **kwargs: Any) -> None:
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="One day (default: today).")
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="First day of a range.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day of a range (default: today).")
-@click.option("--lang", default="ko", show_default=True, envvar="PAPERDIGEST_LANG")
-@click.option("--db", "db_path", type=click.Path(), help="SQLite file (default: user data dir).")
+@click.option("--lang", **option_kwargs("lang"))
+@click.option("--db", "db_path", type=click.Path(), **option_kwargs("db"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per day.")
 def status(
     date_: str | None,
@@ -129,11 +126,11 @@ def status(
         days = day_range(first, last)
     else:
         days = [parse_day(date_) or dt.date.today()]
-    path = db_path or default_db_path()
-    with Store(path, readonly=True) as store:
-        report = [day_status(store, day, lang) for day in days]
-    incomplete = [r for r in report if not r.complete]
-    for r in report:
+    app = open_app(Settings.load(lang=lang, db=db_path))
+    with app.open_store(readonly=True) as store:
+        rows = [day_status(store, day, app.lang) for day in days]
+    incomplete = [r for r in rows if not r.complete]
+    for r in rows:
         if as_json:
             click.echo(
                 json.dumps(
@@ -160,5 +157,5 @@ def status(
                 f"  {state}"
             )
     if incomplete:
-        click.echo(f"{len(incomplete)} of {len(report)} day(s) incomplete", err=True)
+        click.echo(f"{len(incomplete)} of {len(rows)} day(s) incomplete", err=True)
         sys.exit(1)

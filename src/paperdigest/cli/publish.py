@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import click
 
-from ..config import default_db_path
+from ..app import open_app
 from ..errors import ConfigError, StoreError
-from ..publish.chat import DEFAULT_TOP, messages_for
-from ..publish.webhook import LABEL, PLATFORMS, send_messages
+from ..publish import get_publisher, publisher_names
+from ..publish.chat import DEFAULT_TOP
 from ..render.json_day import load_day
-from ..store import Store
+from ..settings import Settings, option_kwargs
 from .digest import parse_day
 
 
 @click.command()
-@click.argument("platform", type=click.Choice(PLATFORMS))
+@click.argument("platform", type=click.Choice(publisher_names()))
 @click.option(
     "--webhook",
     metavar="URL",
@@ -30,7 +29,7 @@ from .digest import parse_day
     help="Environment variable holding the webhook URL.",
 )
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Day to publish (default: latest).")
-@click.option("--lang", default="ko", show_default=True, help="Summary language.")
+@click.option("--lang", **option_kwargs("lang"))
 @click.option(
     "--top",
     type=click.IntRange(1, 100),
@@ -39,9 +38,7 @@ from .digest import parse_day
     help="Papers to post, by votes.",
 )
 @click.option("--site-url", metavar="URL", help="Link to the full digest, shown in the message.")
-@click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="SQLite file (default: user data dir)."
-)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), **option_kwargs("db"))
 @click.option("--dry-run", is_flag=True, help="Print the JSON payloads instead of sending them.")
 def publish(
     platform: str,
@@ -55,11 +52,13 @@ def publish(
     dry_run: bool,
 ) -> None:
     """Post a day's digest to Slack (Block Kit) or Discord (embeds)."""
-    url = None if dry_run else _webhook(platform, webhook, webhook_env)
+    publisher = get_publisher(platform)
+    url = None if dry_run else _webhook(publisher.label, webhook, webhook_env)
     if site_url and not site_url.startswith(("https://", "http://")):
         raise click.BadParameter("must start with https:// or http://", param_hint="--site-url")
-    path = Path(db_path) if db_path else default_db_path()
-    with Store(path, readonly=True) as store:
+    app = open_app(Settings.load(db=db_path, lang=lang))
+    path = app.db_path
+    with app.open_store(readonly=True) as store:
         day = parse_day(date_)
         if day is None:
             days = store.days()
@@ -69,21 +68,21 @@ def publish(
         if store.day_info(day) is None:
             raise ConfigError(f"no list for {day.isoformat()} in {path}")
         loaded = load_day(store, day, lang)
-    payloads = messages_for(platform, loaded, lang=lang, top=top, site_url=site_url)
+    payloads = publisher.messages(loaded, lang=lang, top=top, site_url=site_url)
     if dry_run:
         click.echo(json.dumps(payloads, ensure_ascii=False, indent=1))
         return
     assert url is not None
-    report = send_messages(platform, url, payloads)
+    report = publisher.send(url, payloads)
     retried = f", {report.retries} retried" if report.retries else ""
     click.echo(
         f"{day.isoformat()}: sent {report.messages} message(s) with "
-        f"{min(top, len(loaded.entries))} paper(s) to the {LABEL[platform]}{retried}",
+        f"{min(top, len(loaded.entries))} paper(s) to the {publisher.label}{retried}",
         err=True,
     )
 
 
-def _webhook(platform: str, webhook: str | None, webhook_env: str | None) -> str:
+def _webhook(label: str, webhook: str | None, webhook_env: str | None) -> str:
     if webhook and webhook_env:
         raise ConfigError("give --webhook or --webhook-env, not both")
     if webhook_env:
@@ -93,4 +92,4 @@ def _webhook(platform: str, webhook: str | None, webhook_env: str | None) -> str
         return value
     if webhook:
         return webhook
-    raise ConfigError(f"no {LABEL[platform]}: pass --webhook-env VAR (or --webhook URL)")
+    raise ConfigError(f"no {label}: pass --webhook-env VAR (or --webhook URL)")

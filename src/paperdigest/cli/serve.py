@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 
 import click
 
-from ..config import default_db_path
-from ..store import Store
+from ..app import open_app
+from ..settings import Settings, option_kwargs
 from ..store.search import has_index
 
 
@@ -22,23 +21,20 @@ def _is_loopback(host: str) -> bool:
 
 
 @click.command()
-@click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="SQLite file (default: user data dir)."
-)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), **option_kwargs("db"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
 )
-@click.option("--lang", default="ko", show_default=True, help="Language of the home page.")
+@click.option("--lang", **option_kwargs("lang", help="Language of the home page."))
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
 def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool) -> None:
     """Serve the digest read-only: pages, /api/..., search, and the API docs at /docs."""
     import uvicorn
 
-    from ..web.app import create_app
-
-    path = Path(db_path) if db_path else default_db_path()
-    with Store(path, readonly=True) as store:
+    app = open_app(Settings.load(db=db_path, lang=lang))
+    path = app.db_path
+    with app.open_store(readonly=True) as store:
         if not has_index(store):
             click.echo(
                 f"warning: {path} has no search index yet, so /api/search answers 503; open it "
@@ -47,11 +43,11 @@ def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool
             )
     if not _is_loopback(host):
         click.echo(f"note: listening on {host}, reachable from other machines", err=True)
-    app = create_app(path, default_lang=lang)
+    web = app.web_app()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving {path} at http://{shown}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(
-        app,
+        web,
         host=host,
         port=port,
         log_level="warning",

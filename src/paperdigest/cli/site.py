@@ -7,16 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..config import default_db_path
-from ..errors import StoreError
+from ..app import open_app
 from ..render.html import build_site
-from ..store import Store
+from ..settings import Settings, option_kwargs
 
 
 @click.command()
-@click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="SQLite file (default: user data dir)."
-)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), **option_kwargs("db"))
 @click.option(
     "--out",
     "out_dir",
@@ -41,11 +38,9 @@ def site(db_path: str | None, out_dir: str, langs: tuple[str, ...], base_url: st
     """Build a static site: one page per day and language, archive, offline search, feeds."""
     if base_url and not base_url.startswith(("https://", "http://")):
         raise click.BadParameter("must start with https:// or http://", param_hint="--base-url")
-    path = Path(db_path) if db_path else default_db_path()
-    if not path.exists():
-        raise StoreError(f"database not found: {path} (run `paperdigest digest` first)")
+    app = open_app(Settings.load(db=db_path))
     started = time.perf_counter()
-    with Store(path) as store:
+    with app.open_store(must_exist=True) as store:
         report = build_site(store, out_dir, langs=langs or None, base_url=base_url)
     elapsed = time.perf_counter() - started
     if report.days == 0:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import ArxivIdError, ExtractError
 from .budget import BudgetedInput, build_budgeted
-from .document import Document, ExtractError, Section
+from .document import Document, Section
 from .fetch import ArxivFetcher, Attempt, FulltextResult
 from .html import extract_html
-from .ids import ArxivId, ArxivIdError, parse_arxiv_id
+from .ids import ArxivId, parse_arxiv_id
 from .inputs import FulltextInput, budget_for
 from .pdf import extract_pdf
 

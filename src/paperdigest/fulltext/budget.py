@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..models import Paper
-from ..summarize.prompts import abstract_input
+from ..prompts import abstract_input
 from .document import Document, Section
 
 Counter = Callable[[str], int]

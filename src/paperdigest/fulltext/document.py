@@ -5,13 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
-
 EXTRACTOR_VERSION = "1"  # bump when extraction changes: cached texts are then extracted again
 
-
-class ExtractError(InputError):
-    """The file holds no usable paper text (broken, encrypted, image-only, an error page...)."""
 
 
 @dataclass(frozen=True)

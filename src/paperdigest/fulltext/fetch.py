@@ -14,7 +14,6 @@ Settings (environment): ``PAPERDIGEST_ARXIV_URL`` (base URL, default https://arx
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,10 +23,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import __version__
-from ..errors import ConfigError, FetchError
-from ..http import HttpPolicy, RateLimiter, TooLarge, make_client, request
+from ..errors import ConfigError, ExtractError, FetchError, TooLarge
+from ..http import HttpPolicy, RateLimiter, make_client, request
+from ..settings import value
 from .cache import FulltextCache
-from .document import Document, ExtractError, Section
+from .document import Document, Section
 from .html import extract_html
 from .ids import ArxivId, find_version, parse_arxiv_id
 from .pdf import extract_pdf
@@ -63,25 +63,12 @@ def shared_limiter(base_url: str, interval: float) -> RateLimiter:
 
 
 def user_agent() -> str:
-    contact = os.environ.get("PAPERDIGEST_CONTACT", "").strip()
+    contact = str(value("contact")).strip()
     mail = f"; mailto:{contact}" if contact else ""
     return (
         f"paperdigest/{__version__} (daily paper digests; fetches arXiv full text at most once "
         f"per paper; +https://github.com/paperdigest/paperdigest{mail})"
     )
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a number") from None
-    if number < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return number
 
 
 @dataclass(frozen=True)
@@ -179,19 +166,17 @@ class ArxivFetcher:
         limiter: RateLimiter | None = None,
         max_bytes: dict[str, int] | int | None = None,
     ) -> None:
-        self.base_url = (base_url or os.environ.get("PAPERDIGEST_ARXIV_URL") or ARXIV_URL).rstrip(
-            "/"
-        )
+        self.base_url = (base_url or value("arxiv_url") or ARXIV_URL).rstrip("/")
         if not urlsplit(self.base_url).scheme.startswith("http"):
             raise ConfigError(f"the arXiv URL must start with http(s)://, not {self.base_url!r}")
         if interval is None:
-            interval = _env_float("PAPERDIGEST_ARXIV_INTERVAL", DEFAULT_INTERVAL)
+            interval = float(value("arxiv_interval"))
         self.interval = interval
         self.limiter = limiter or shared_limiter(self.base_url, interval)
         self.policy = policy or ARXIV_POLICY
         self.cache = cache or FulltextCache()
         if max_bytes is None:
-            env_mb = _env_float("PAPERDIGEST_FULLTEXT_MAX_MB", 0.0)
+            env_mb = float(value("fulltext_max_mb") or 0.0)
             caps = {s: int(env_mb * MB) for s in SOURCES} if env_mb else dict(DEFAULT_MAX_BYTES)
         elif isinstance(max_bytes, int):
             caps = {s: max_bytes for s in SOURCES}

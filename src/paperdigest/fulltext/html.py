@@ -15,7 +15,8 @@ import re
 import lxml.etree
 import lxml.html
 
-from .document import Document, ExtractError, Section, clean_heading
+from ..errors import ExtractError
+from .document import Document, Section, clean_heading
 
 # Elements dropped wherever they are (by class, then by tag).
 DROP_CLASSES = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import ArxivIdError
 
 _NEW = re.compile(r"(?P<base>\d{4}\.\d{4,5})(?P<version>v[1-9]\d{0,3})?")
 _OLD = re.compile(r"(?P<base>[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?P<version>v[1-9]\d{0,3})?")
@@ -15,9 +15,6 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 
-
-class ArxivIdError(InputError):
-    """The text is not an arXiv identifier."""
 
 
 @dataclass(frozen=True)
@@ -30,16 +27,9 @@ class ArxivId:
         return self.base + (self.version or "")
 
     @property
-    def old_style(self) -> bool:
-        return "/" in self.base
-
-    @property
     def slug(self) -> str:
         """A folder name for the cache: old-style ids have a slash."""
         return self.base.replace("/", "_")
-
-    def with_version(self, version: str | None) -> ArxivId:
-        return ArxivId(self.base, version)
 
     def __str__(self) -> str:
         return self.text
@@ -74,14 +64,6 @@ def _new_style_ok(base: str) -> bool:
     if not 1 <= month <= 12 or yymm < "0704":
         return False
     return len(number) == (4 if yymm < "1501" else 5)
-
-
-def is_arxiv_id(text: str) -> bool:
-    try:
-        parse_arxiv_id(text)
-    except ArxivIdError:
-        return False
-    return True
 
 
 def find_version(text: str, base: str) -> str | None:

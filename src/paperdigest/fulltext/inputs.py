@@ -1,4 +1,4 @@
-"""The ``build_input`` for :func:`paperdigest.pipeline.run_digest` that reads the whole paper.
+"""The ``build_input`` for :func:`paperdigest.digest.run_digest` that reads the whole paper.
 
 :class:`FulltextInput` turns a :class:`Paper` into the model input: the paper's text from arXiv
 (HTML, else PDF) cut to the summarizer's token budget, always starting with exactly the
@@ -9,19 +9,19 @@ where each input came from (``fulltext_inputs``) when given the run's store.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import AppError, ConfigError
+from ..errors import AppError, ArxivIdError
 from ..models import Paper
+from ..prompts import input_hash
+from ..settings import value
 from ..store import Store
 from ..summarize.base import Summarizer
-from ..summarize.prompts import input_hash
 from .budget import BudgetedInput, build_budgeted
 from .fetch import ArxivFetcher, FulltextResult, abstract_only
-from .ids import ArxivIdError, parse_arxiv_id
+from .ids import parse_arxiv_id
 
 log = logging.getLogger("paperdigest.fulltext")
 
@@ -46,15 +46,9 @@ def budget_for(summarizer: Summarizer, budget: int | None = None) -> int:
     """The token budget: explicit, else ``PAPERDIGEST_INPUT_BUDGET``, else the backend's own."""
     if budget is not None:
         return budget
-    value = os.environ.get("PAPERDIGEST_INPUT_BUDGET", "").strip()
-    if value:
-        try:
-            number = int(value)
-        except ValueError:
-            raise ConfigError(f"PAPERDIGEST_INPUT_BUDGET={value!r} is not a whole number") from None
-        if number < 100:
-            raise ConfigError("PAPERDIGEST_INPUT_BUDGET must be at least 100 tokens")
-        return number
+    configured = value("input_budget")
+    if configured is not None:
+        return int(configured)
     return int(summarizer.input_budget_tokens)
 
 

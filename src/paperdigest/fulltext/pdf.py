@@ -27,7 +27,8 @@ if "pymupdf" not in sys.modules and os.environ.get("PAPERDIGEST_PYMUPDF_LAYOUT")
 
 import pymupdf
 
-from .document import Document, ExtractError, Section, clean_heading
+from ..errors import ExtractError
+from .document import Document, Section, clean_heading
 
 MAX_PAGES = 80  # pages read at most; references and appendices come after the body anyway
 MARGIN = 0.08  # share of the page height at the top and the bottom where furniture lives
@@ -136,7 +137,7 @@ def _read_lines(doc: pymupdf.Document, max_pages: int) -> tuple[list[_Line], int
     failed = 0
     for number in range(min(doc.page_count, max_pages)):
         try:
-            page = doc.load_page(number)
+            page = doc.load_page(number)  # type: ignore[no-untyped-call]
             data = page.get_text("dict", flags=flags)
         except (RuntimeError, ValueError):
             failed += 1
@@ -348,9 +349,9 @@ def extract_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
         raise ExtractError("the PDF is empty")
     if not data.lstrip()[:5].startswith(b"%PDF-"):
         raise ExtractError("not a PDF file (it does not start with %PDF-)")
-    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_errors(False)  # type: ignore[no-untyped-call]
     try:
-        doc = pymupdf.open(stream=data, filetype="pdf")
+        doc = pymupdf.open(stream=data, filetype="pdf")  # type: ignore[no-untyped-call]
     except (RuntimeError, ValueError) as exc:
         raise ExtractError(f"the PDF is broken and cannot be opened ({exc})") from None
     try:
@@ -365,7 +366,7 @@ def extract_pdf(data: bytes, *, max_pages: int = MAX_PAGES) -> Document:
             notes.append(f"read the first {max_pages} of {doc.page_count} pages")
         lines, pages, version = _read_lines(doc, max_pages)
     finally:
-        doc.close()
+        doc.close()  # type: ignore[no-untyped-call]
 
     chars = sum(len(line.text) for line in lines)
     if chars < MIN_CHARS_PER_PAGE * max(1, pages):

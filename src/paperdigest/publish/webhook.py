@@ -17,16 +17,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import AppError, ConfigError
+from ..errors import ConfigError, PublishError
 from ..http import HttpPolicy, RateLimiter, make_client, request
 
 PLATFORMS = ("slack", "discord")
 SPACING = {"slack": 1.0, "discord": 0.5}  # seconds between messages
 LABEL = {"slack": "Slack webhook", "discord": "Discord webhook"}
 
-
-class PublishError(AppError):
-    exit_code = 1
 
 
 def check_webhook(url: str, platform: str) -> str:

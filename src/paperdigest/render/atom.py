@@ -22,7 +22,7 @@ from feedgen.feed import FeedGenerator
 from .json_day import Day, Entry
 
 if TYPE_CHECKING:
-    from .html import Pages
+    from .pages import Pages
 
 PAPERS_IN_FEED = 100
 DAYS_IN_FEED = 30
@@ -81,7 +81,7 @@ def papers_feed(
     pages: Pages | None = None,
     limit: int = PAPERS_IN_FEED,
 ) -> str:
-    from .html import Pages, ui_strings
+    from .pages import Pages, ui_strings
 
     renderer = pages or Pages()
     ui = ui_strings(lang)
@@ -114,7 +114,7 @@ def papers_feed(
             html = renderer.fragment("atom_paper.html", e=entry, day_link=day_link, ui=ui)
             fe.content(xml_text(html), type="html")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
-    return fg.atom_str(pretty=True).decode("utf-8")
+    return str(fg.atom_str(pretty=True).decode("utf-8"))
 
 
 def digest_feed(
@@ -125,7 +125,7 @@ def digest_feed(
     pages: Pages | None = None,
     limit: int = DAYS_IN_FEED,
 ) -> str:
-    from .html import Pages, ui_strings
+    from .pages import Pages, ui_strings
 
     renderer = pages or Pages()
     ui = ui_strings(lang)
@@ -146,7 +146,7 @@ def digest_feed(
         else:
             fe.content(ui["empty_day"], type="text")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
-    return fg.atom_str(pretty=True).decode("utf-8")
+    return str(fg.atom_str(pretty=True).decode("utf-8"))
 
 
 def render_feeds(

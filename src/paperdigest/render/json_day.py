@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ..models import SECTION_KEYS, SECTION_LABELS, Paper, Summary
+from ..settings import DEFAULT_LANG
 from ..store import DayInfo, Store
 
-DEFAULT_LANG = "ko"
 JSON_VERSION = 1
 
 
@@ -123,6 +123,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
             "labels": dict(SECTION_LABELS),
             "backend": summary.backend,
             "model": summary.model,
+            "status": summary.status,  # "ok": passed the checks; "flagged": read with care
             "prompt_version": summary.prompt_version,
             "created_at": summary.created_at,
         },

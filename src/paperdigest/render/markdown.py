@@ -14,7 +14,10 @@
     - **Technical Details**: ...
     - **Performance Highlights**: ...
 
-Papers come in vote order; each block ends with one blank line.
+Papers come in vote order; each block ends with one blank line. A digest written by
+paperdigest ends with a footer after a ``---`` line (outside the reference's paper blocks, so
+parsers of the format still read them): which backend and model wrote the summaries and which
+were flagged by the checks, so a small-model digest is never taken for a checked large-model one.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import datetime as dt
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import SECTION_LABELS, Paper, Sections
+from ..settings import DEFAULT_LANG
 
 _TITLE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|])")
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
@@ -70,14 +75,76 @@ def paper_block(paper: Paper, sections: Sections) -> str:
     return "".join(parts)
 
 
-def render_day(day: dt.date, entries: Sequence[tuple[Paper, Sections]]) -> str:
-    """The whole day's digest; ``entries`` already in the order to print (vote order)."""
+@dataclass(frozen=True)
+class Provenance:
+    """Who wrote a day's summaries, and which the checks flagged: (paper id, check names)."""
+
+    backend: str
+    model: str
+    lang: str
+    flagged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+_FOOTER_TEXT = {
+    "ko": (
+        "요약 작성: {model} ({backend}) · 자동 검사: {n}편 중 {ok}편 통과",
+        " · 검사에서 문제가 발견된 요약(주의해서 읽으세요): {items}",
+    ),
+    "en": (
+        "Summaries written by {model} ({backend}) · automatic checks: {ok} of {n} passed",
+        " · flagged by the checks (read with care): {items}",
+    ),
+}
+
+
+def footer(provenance: Provenance, count: int) -> str:
+    """The footer block: a rule, a visible line, and the same facts as an HTML comment."""
+    head, flagged = _FOOTER_TEXT.get(provenance.lang, _FOOTER_TEXT["en"])
+    line = head.format(
+        model=escape_inline(provenance.model),
+        backend=escape_inline(provenance.backend),
+        n=count,
+        ok=count - len(provenance.flagged),
+    )
+    if provenance.flagged:
+        items = ", ".join(f"{pid} ({', '.join(checks)})" for pid, checks in provenance.flagged)
+        line += flagged.format(items=items)
+    ids = ",".join(pid for pid, _ in provenance.flagged)
+    return f"---\n\n*{line}*\n\n{_safe_comment(provenance, ids)}\n"
+
+
+def _safe_comment(provenance: Provenance, ids: str) -> str:
+    """An HTML comment with the facts; "--" cannot occur inside (it would end the comment)."""
+
+    def clean(value: str) -> str:
+        kept = "".join(ch for ch in value if ch.isalnum() or ch in "._+:/,@-")
+        while "--" in kept:
+            kept = kept.replace("--", "-")
+        return kept
+
+    return (
+        f"<!-- paperdigest backend={clean(provenance.backend)} model={clean(provenance.model)} "
+        f"flagged={clean(ids)} -->"
+    )
+
+
+def render_day(
+    day: dt.date,
+    entries: Sequence[tuple[Paper, Sections]],
+    provenance: Provenance | None = None,
+) -> str:
+    """The whole day's digest; ``entries`` already in the order to print (vote order). With
+    ``provenance``, a footer says who wrote the summaries and which were flagged."""
     out = [f"## Daily Papers ({day.isoformat()})\n\n"]
     out.extend(paper_block(paper, sections) for paper, sections in entries)
+    if provenance is not None and entries:
+        out.append(footer(provenance, len(entries)))
     return "".join(out)
 
 
-def digest_path(out_dir: str | Path, day: dt.date, lang: str, default_lang: str = "ko") -> Path:
+def digest_path(
+    out_dir: str | Path, day: dt.date, lang: str, default_lang: str = DEFAULT_LANG
+) -> Path:
     """``<out>/YYYY/MM/DD.md`` for the default language, ``DD.<lang>.md`` for others."""
     name = f"{day.day:02d}.md" if lang == default_lang else f"{day.day:02d}.{lang}.md"
     return Path(out_dir) / f"{day.year:04d}" / f"{day.month:02d}" / name

@@ -28,6 +28,7 @@ _SECTION = re.compile(r"^- \*\*(.+?)\*\*:(?:\s(.*))?$")
 _ARXIV_ID = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/([^/?#]+?)(?:v\d+)?(?:\.pdf)?$")
 _INLINE_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&|])")
 _LABEL_KEYS = {label: key for key, label in SECTION_LABELS.items()}
+FOOTER_RULE = "---"
 
 
 @dataclass
@@ -74,6 +75,11 @@ def parse_digest(text: str, *, where: str = "digest") -> ParsedDigest:
     lines = text.splitlines()
     numbered = [(i + 1, line.rstrip()) for i, line in enumerate(lines)]
     body = [(n, line) for n, line in numbered if line.strip()]
+    # A "---" line ends the papers: what follows is the footer (who wrote the summaries).
+    for k, (_, line) in enumerate(body):
+        if line.strip() == FOOTER_RULE:
+            body = body[:k]
+            break
     if not body:
         raise InputError(f"{where} is empty")
     first_no, first = body[0]

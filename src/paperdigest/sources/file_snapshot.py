@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import ConfigError, InputError
 from ..fsutil import read_text
 from ..models import Paper
-from . import Listing
+from .base import Listing
 from .hf_format import check_error_body, item_list_date, parse_items, vote_order
 
 
@@ -67,3 +67,10 @@ class FileSource:
             )
         papers = self._parse(data, day)
         return Listing(day=day, papers=vote_order(papers), source=f"file:{self.path}")
+
+
+def from_spec(argument: str, **_: object) -> FileSource:
+    """``file:PATH`` (the plugin registry's factory)."""
+    if not argument:
+        raise ConfigError("--source file: needs a path, e.g. file:saved/hf-daily-2024-07-22.json")
+    return FileSource(argument)

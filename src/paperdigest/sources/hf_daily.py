@@ -9,7 +9,8 @@ import httpx
 
 from ..errors import FetchError
 from ..http import HttpPolicy, make_client, request
-from . import Listing
+from ..settings import value
+from .base import Listing
 from .hf_format import check_error_body, parse_items, vote_order
 
 PAGE_SIZE = 50  # the API's default page size; we ask for it explicitly
@@ -76,3 +77,14 @@ class HFDailySource:
         if not isinstance(data, list):
             raise FetchError(f"{what}: expected a JSON array, got {type(data).__name__}", url=url)
         return data
+
+
+def from_spec(
+    argument: str,
+    *,
+    policy: HttpPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> HFDailySource:
+    """``hf`` (the plugin registry's factory); the API's base URL is a setting."""
+    base = str(value("hf_url"))
+    return HFDailySource(base, policy=policy, transport=transport)

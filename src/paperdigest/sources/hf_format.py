@@ -9,15 +9,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from ..errors import InputError
+from ..errors import FormatError
 from ..models import Paper, one_line
 
 THUMBNAIL_PATTERN = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"
 _ID_OK = re.compile(r"^[A-Za-z0-9.\-/]+$")
 
-
-class FormatError(InputError):
-    """The JSON is not in the daily_papers shape."""
 
 
 def _str(value: Any) -> str | None:

@@ -2,22 +2,27 @@
 
 One connection per Store, autocommit mode with explicit ``BEGIN IMMEDIATE`` transactions, WAL
 journal so readers never block the writer. Opening applies any missing named migration.
+
+Every database error leaves a Store as :class:`~paperdigest.errors.StoreError` (one line, exit 2):
+the transaction maps what happens inside it, and every public method of :class:`Store` maps what
+its reads raise (``sqlite3.IntegrityError`` included).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ..errors import StoreError
 from ..models import Paper, Sections, Summary
+from .connect import check_store, check_writable, connect_readonly, disk_hint, use_wal
 from .migrations import apply_migrations
 
 
@@ -45,6 +50,37 @@ class DayInfo:
     n_papers: int
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_T = TypeVar("_T")
+
+
+def database_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``method`` with any ``sqlite3.Error`` it raises turned into a :class:`StoreError`; for
+    Store methods and the store's module functions (their first argument is the Store)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            store = args[0]
+            path = getattr(store, "path", "the database")
+            raise StoreError(f"database error in {path}: {exc}") from None
+
+    return wrapper
+
+
+def _map_database_errors(cls: type[_T]) -> type[_T]:
+    """Wrap every public method of ``cls`` with :func:`database_errors`."""
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_") and name != "transaction":
+            setattr(cls, name, database_errors(value))
+    return cls
+
+
+
+@_map_database_errors
 class Store:
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
@@ -53,16 +89,16 @@ class Store:
             if readonly:
                 if not self.path.exists():
                     raise StoreError(f"database not found: {self.path}")
-                self.db = _connect_readonly(self.path)
+                self.db = connect_readonly(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                _check_writable(self.path)
+                check_writable(self.path)
                 self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
-                _use_wal(self.db)
+                use_wal(self.db)
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 apply_migrations(self.db, utcnow())
             else:
@@ -91,7 +127,7 @@ class Store:
             raise StoreError(f"cannot write to {self.path}: {exc}") from None
         try:
             yield self.db
-        except sqlite3.OperationalError as exc:  # read-only file, full disk, lock timeout
+        except sqlite3.Error as exc:  # read-only file, full disk, lock timeout, a constraint
             self._rollback()
             raise StoreError(f"cannot write to {self.path}: {exc}{self._disk_hint()}") from None
         except BaseException:
@@ -329,84 +365,6 @@ class Store:
         return [dict(r) for r in rows]
 
 
-def check_store(path: str | Path) -> None:
-    """Will ``Store(path)`` open for writing? Checked without creating or changing anything, so
-    a run can refuse a bad --db before slow setup (a model load) and still leave no file."""
-    path = Path(path)
-    _check_writable(path)
-    if path.is_dir():
-        raise StoreError(f"cannot open database {path}: it is a folder")
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    try:
-        _connect_readonly(path).close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from None
-
-
-def _check_writable(path: Path) -> None:
-    """A database we must write needs a writable file and folder (WAL keeps files beside it)."""
-    import os
-
-    for target, what in ((path, "file"), (path.parent, "folder")):
-        if target.exists() and not os.access(target, os.W_OK):
-            raise StoreError(
-                f"database {path} is read-only (its {what} cannot be written): point --db at "
-                "a writable copy; 'status' and 'serve' only read it"
-            )
-
-
-def disk_hint(path: Path) -> str:
-    """' (the disk is full)' when the file's folder has no space left, else ''."""
-    import shutil
-
-    try:
-        free = shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
-    except OSError:
-        return ""
-    return " (the disk is full: free some space and run again)" if free < 64 * 1024 else ""
-
-
-def _use_wal(db: sqlite3.Connection, wait: float = 30.0) -> None:
-    """Switch to WAL. SQLite answers "database is locked" at once, without its busy handler,
-    when another process is switching the same new file at the same moment: wait for it."""
-    deadline = time.monotonic() + wait
-    pause = 0.01
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode = WAL").fetchone()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.5)
-
-
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    """Open with ``mode=ro`` (the path URI-quoted, so ``?``, ``#`` or ``%`` in it are safe).
-
-    A WAL database needs its ``-shm`` file even to read; when that cannot be created (a folder
-    the reader may not write) and no ``-wal`` file is left over, every commit is in the main
-    file, so it is opened ``immutable`` instead. Otherwise the error stands.
-    """
-    from urllib.parse import quote
-
-    uri = "file:" + quote(str(path.resolve()))
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
-    try:
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return db
-    except sqlite3.OperationalError:
-        db.close()
-        wal = path.with_name(path.name + "-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            raise
-    return sqlite3.connect(
-        f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
-    )
-
-
 def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:
     return Paper(
         id=row["id"],
@@ -442,4 +400,12 @@ def _summary(row: sqlite3.Row) -> Summary:
     )
 
 
-__all__ = ["DayInfo", "Store", "SummaryKey", "utcnow"]
+__all__ = [
+    "DayInfo",
+    "Store",
+    "SummaryKey",
+    "check_store",
+    "database_errors",
+    "disk_hint",
+    "utcnow",
+]

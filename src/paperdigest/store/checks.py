@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..checks import Problem, checks_version
-from . import Store, utcnow
+from . import Store, database_errors, utcnow
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ def _problem_dict(problem: Problem) -> dict[str, str]:
     return data
 
 
+@database_errors
 def save_checks(
     store: Store,
     summary_id: int,
@@ -72,6 +73,7 @@ def save_checks(
     return CheckRecord(summary_id, now, list(checks), list(problems), list(attempts), version)
 
 
+@database_errors
 def load_checks(store: Store, summary_id: int) -> CheckRecord | None:
     """The stored results for one summary, or None when it was never checked."""
     row = store.db.execute(
@@ -89,15 +91,4 @@ def load_checks(store: Store, summary_id: int) -> CheckRecord | None:
     )
 
 
-def flagged_summaries(store: Store, *, lang: str | None = None) -> list[tuple[str, int]]:
-    """(paper id, summary id) of every summary still flagged, newest first."""
-    sql = "SELECT paper_id, id FROM summaries WHERE status = 'flagged'"
-    params: tuple[str, ...] = ()
-    if lang is not None:
-        sql += " AND lang = ?"
-        params = (lang,)
-    rows = store.db.execute(sql + " ORDER BY created_at DESC, id DESC", params).fetchall()
-    return [(r[0], int(r[1])) for r in rows]
-
-
-__all__ = ["CheckRecord", "flagged_summaries", "load_checks", "save_checks"]
+__all__ = ["CheckRecord", "load_checks", "save_checks"]

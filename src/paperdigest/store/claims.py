@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from . import Store, SummaryKey, utcnow
+from . import Store, SummaryKey, database_errors, utcnow
 
 CLAIM_TTL = 300.0  # seconds without a heartbeat before a claim from another host is stale
 HOST = socket.gethostname()
@@ -53,6 +53,7 @@ class ClaimResult:
     holder: str = ""  # the other run's owner when busy
 
 
+@database_errors
 def claim(
     store: Store,
     key: SummaryKey,
@@ -87,6 +88,7 @@ def claim(
     return ClaimResult("claimed")
 
 
+@database_errors
 def release(store: Store, keys: Iterable[SummaryKey]) -> None:
     me = owner_id()
     with store.transaction() as db:
@@ -94,6 +96,7 @@ def release(store: Store, keys: Iterable[SummaryKey]) -> None:
             db.execute(f"DELETE FROM claims WHERE {_WHERE} AND owner = ?", (*_key(key), me))
 
 
+@database_errors
 def heartbeat(store: Store, keys: Iterable[SummaryKey], *, now: float | None = None) -> None:
     current = time.time() if now is None else now
     me = owner_id()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import Store, utcnow
+from . import Store, database_errors, utcnow
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class InputProvenance:
     updated_at: str
 
 
+@database_errors
 def record_input(
     store: Store,
     paper_id: str,
@@ -77,24 +78,27 @@ def record_input(
         )
 
 
+@database_errors
 def input_provenance(store: Store, paper_id: str, input_hash: str) -> InputProvenance | None:
     """The provenance of the input with this hash (e.g. a stored summary's ``input_hash``)."""
     row = store.db.execute(
         "SELECT * FROM fulltext_inputs WHERE paper_id = ? AND input_hash = ?",
         (paper_id, input_hash),
     ).fetchone()
-    return _row(row) if row else None
+    return _provenance(row) if row else None
 
 
+@database_errors
 def latest_provenance(store: Store, paper_id: str) -> InputProvenance | None:
     row = store.db.execute(
         "SELECT * FROM fulltext_inputs WHERE paper_id = ? ORDER BY updated_at DESC, id DESC "
         "LIMIT 1",
         (paper_id,),
     ).fetchone()
-    return _row(row) if row else None
+    return _provenance(row) if row else None
 
 
+@database_errors
 def source_counts(store: Store) -> dict[str, int]:
     """How many recorded inputs came from each source, e.g. ``{"html": 12, "pdf": 3}``."""
     rows = store.db.execute(
@@ -103,7 +107,7 @@ def source_counts(store: Store) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def _row(row: sqlite3.Row) -> InputProvenance:
+def _provenance(row: sqlite3.Row) -> InputProvenance:
     return InputProvenance(
         paper_id=row["paper_id"],
         input_hash=row["input_hash"],

@@ -106,37 +106,6 @@ def m003_runs(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m006_fulltext(db: sqlite3.Connection) -> None:
-    """Where each model input came from: arXiv HTML, PDF or the abstract, and why.
-
-    One row per (paper, input): ``input_hash`` is the same sha256 as ``summaries.input_hash``, so
-    a summary joins to the provenance of the text it was made from.
-    """
-    db.executescript(
-        """
-        CREATE TABLE fulltext_inputs (
-            id INTEGER PRIMARY KEY,
-            paper_id TEXT NOT NULL,
-            input_hash TEXT NOT NULL,              -- sha256 of the input, as summaries.input_hash
-            source TEXT NOT NULL,                  -- html | pdf | abstract
-            reason TEXT NOT NULL,                  -- each source tried and its outcome
-            arxiv_version TEXT,                    -- vN when known
-            url TEXT,                              -- the file the text came from
-            attempts TEXT NOT NULL DEFAULT '[]',   -- JSON [{source, url, outcome, detail, cached}]
-            sections TEXT NOT NULL DEFAULT '[]',   -- JSON [{heading, kind, tokens, ...}] sent
-            dropped TEXT NOT NULL DEFAULT '[]',    -- JSON headings left out to fit the budget
-            budget_tokens INTEGER NOT NULL,
-            input_tokens INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE (paper_id, input_hash)
-        );
-        CREATE INDEX fulltext_inputs_paper ON fulltext_inputs(paper_id, updated_at);
-        """
-    )
-
-
-@migration
 def m004_checks(db: sqlite3.Connection) -> None:
     """The self-feedback check results of each summary (its best attempt), one row per summary.
 
@@ -226,6 +195,37 @@ def m005_search(db: sqlite3.Connection) -> None:
         CREATE TRIGGER search_summaries_ad AFTER DELETE ON summaries BEGIN
             {_search_refresh("old.paper_id")}
         END;
+        """
+    )
+
+
+@migration
+def m006_fulltext(db: sqlite3.Connection) -> None:
+    """Where each model input came from: arXiv HTML, PDF or the abstract, and why.
+
+    One row per (paper, input): ``input_hash`` is the same sha256 as ``summaries.input_hash``, so
+    a summary joins to the provenance of the text it was made from.
+    """
+    db.executescript(
+        """
+        CREATE TABLE fulltext_inputs (
+            id INTEGER PRIMARY KEY,
+            paper_id TEXT NOT NULL,
+            input_hash TEXT NOT NULL,              -- sha256 of the input, as summaries.input_hash
+            source TEXT NOT NULL,                  -- html | pdf | abstract
+            reason TEXT NOT NULL,                  -- each source tried and its outcome
+            arxiv_version TEXT,                    -- vN when known
+            url TEXT,                              -- the file the text came from
+            attempts TEXT NOT NULL DEFAULT '[]',   -- JSON [{source, url, outcome, detail, cached}]
+            sections TEXT NOT NULL DEFAULT '[]',   -- JSON [{heading, kind, tokens, ...}] sent
+            dropped TEXT NOT NULL DEFAULT '[]',    -- JSON headings left out to fit the budget
+            budget_tokens INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (paper_id, input_hash)
+        );
+        CREATE INDEX fulltext_inputs_paper ON fulltext_inputs(paper_id, updated_at);
         """
     )
 

@@ -18,8 +18,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import InputError, StoreError
-from . import Store
+from ..errors import SearchQueryError, SearchUnavailable
+from . import Store, database_errors
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 16
@@ -34,18 +34,6 @@ _WORD = re.compile(r"\w")
 _WORD_CHARS = re.compile(r"\w+")
 
 
-class SearchQueryError(InputError):
-    """The query cannot be searched (empty, too long, no words). The API answers 400."""
-
-
-class SearchUnavailable(StoreError):
-    """The database has no search index (opened read-only before the search migration)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(
-            f"{path} has no search index yet: open it once for writing (e.g. run "
-            "`paperdigest digest` or `paperdigest site` with this --db) to add it"
-        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +92,7 @@ def match_expression(query: str) -> str:
     return " AND ".join(parts)
 
 
+@database_errors
 def has_index(store: Store) -> bool:
     row = store.db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
@@ -118,6 +107,7 @@ def _marked_html(text: str) -> str:
     return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
+@database_errors
 def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
     """Papers matching ``query``, best first. Raises SearchQueryError for a bad query."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -196,6 +186,7 @@ def _hits(
     return hits
 
 
+@database_errors
 def rebuild_index(store: Store) -> int:
     """Re-create every row of the index from the tables (after a manual edit). Returns rows."""
     from .migrations import _SEARCH_AUTHORS, _SEARCH_SUMMARIES

@@ -6,9 +6,10 @@ import datetime as dt
 import json
 
 from ..ops import DayStatus, classify_day
-from . import Store
+from . import Store, database_errors
 
 
+@database_errors
 def day_status(store: Store, day: dt.date, lang: str) -> DayStatus:
     iso = day.isoformat()
     fetched = store.day_info(day) is not None

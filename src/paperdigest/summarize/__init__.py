@@ -1,58 +1,24 @@
-"""Summarizer backends, looked up by name.
+"""Summarizer backends, looked up by name in the plugin registry.
 
-Built-ins: ``openai`` (any OpenAI-compatible server), ``local`` (llama.cpp, the ``local`` extra),
-``extractive`` (no LLM). Outside packages add backends through the entry-point group
-``paperdigest.backends``: ``name = "module:factory"``, where ``factory(**config) -> Summarizer``.
+Built-ins (:mod:`.plugin`): ``openai`` (any OpenAI-compatible server), ``local`` (llama.cpp, the
+``local`` extra), ``extractive`` (no LLM). Outside packages register more through the hook
+``register_summarizers`` (:mod:`paperdigest.plugins`): ``register(name, factory)`` with
+``factory(config: BackendConfig) -> Summarizer``. The older entry-point group
+``paperdigest.backends`` (``name = "module:factory"``, ``factory(**config)``) still works.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from typing import Any
 
 from ..errors import ConfigError
-from .base import Summarizer, SummaryRequest
-
-BUILTIN = {
-    "openai": "paperdigest.summarize.openai_compat:OpenAICompatible",
-    "local": "paperdigest.summarize.worker:local_summarizer",  # LocalSummarizer in a worker
-    "extractive": "paperdigest.summarize.extractive:ExtractiveSummarizer",
-}
-
-
-@dataclass
-class BackendConfig:
-    name: str = "auto"
-    model: str | None = None
-    base_url: str | None = None
-    key_env: str = "OPENAI_API_KEY"
-    model_path: str | None = None
-    timeout: float = 120.0
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-def _plugins() -> dict[str, str]:
-    found: dict[str, str] = {}
-    allowed = os.environ.get("PAPERDIGEST_LOAD_PLUGINS")
-    names = {n.strip() for n in allowed.split(",")} if allowed is not None else None
-    for ep in entry_points(group="paperdigest.backends"):
-        if names is None or ep.name in names:
-            found[ep.name] = ep.value
-    return found
+from ..plugins import registry
+from .base import BackendConfig, Summarizer, SummaryRequest
 
 
 def backend_names() -> list[str]:
-    return sorted({*BUILTIN, *_plugins(), "auto"})
-
-
-def _load(target: str) -> Callable[..., Summarizer]:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    return sorted({*registry().summarizers, "auto"})
 
 
 def local_available() -> bool:
@@ -66,36 +32,38 @@ def local_available() -> bool:
     return model_is_available()
 
 
-def resolve_auto(config: BackendConfig) -> str:
-    """Which backend ``auto`` means here: a configured server, else the local model, else none."""
-    if config.base_url or os.environ.get("OPENAI_BASE_URL") or os.environ.get(config.key_env):
-        return "openai"
-    if config.model_path or local_available():
-        return "local"
-    return "extractive"
+def resolve_auto(config: BackendConfig) -> tuple[str, str]:
+    """Which backend ``auto`` means here, and why: a configured server, else the local model,
+    else extractive."""
+    if config.base_url:
+        return "openai", "--base-url is set"
+    if os.environ.get("OPENAI_BASE_URL"):
+        return "openai", "OPENAI_BASE_URL is set"
+    if os.environ.get(config.key_env):
+        return "openai", f"{config.key_env} is set"
+    if config.model_path:
+        return "local", "--model-path is set"
+    if local_available():
+        return "local", "no server is configured and the local model is installed"
+    return "extractive", (
+        "no server is configured (--base-url, OPENAI_BASE_URL or "
+        f"{config.key_env}) and the local model is not installed"
+    )
 
 
 def make_summarizer(config: BackendConfig) -> Summarizer:
-    name = resolve_auto(config) if config.name == "auto" else config.name
-    targets = {**BUILTIN, **_plugins()}
-    if name not in targets:
+    name = resolve_auto(config)[0] if config.name == "auto" else config.name
+    entry = registry().summarizers.get(name)
+    if entry is None:
         raise ConfigError(f"unknown backend {name!r}: choose one of {', '.join(backend_names())}")
-    factory = _load(targets[name])
-    if name == "openai":
-        return factory(
-            base_url=config.base_url,
-            model=config.model,
-            key_env=config.key_env,
-            timeout=config.timeout,
-            options=config.options,
+    factory = entry.load()
+    if entry.plugin == "backends":  # the older entry-point group: keyword arguments
+        summarizer: Summarizer = factory(
+            **{k: v for k, v in vars(config).items() if k != "name" and v}
         )
-    if name == "local":
-        return factory(model_path=config.model_path, options=config.options)
-    if name == "extractive":
-        if config.options:
-            raise ConfigError("the extractive backend takes no options")
-        return factory()
-    return factory(**{k: v for k, v in vars(config).items() if k != "name" and v})
+    else:
+        summarizer = factory(config)
+    return summarizer
 
 
 __all__ = ["BackendConfig", "Summarizer", "SummaryRequest", "backend_names", "make_summarizer"]

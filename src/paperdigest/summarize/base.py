@@ -13,7 +13,20 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import InvalidAnswer
 from ..models import SECTION_KEYS, Paper, Sections
-from .prompts import PromptSet
+from ..prompts import PromptSet
+
+
+@dataclass
+class BackendConfig:
+    """What the user chose for the backend; each summarizer factory takes what it needs."""
+
+    name: str = "auto"
+    model: str | None = None
+    base_url: str | None = None
+    key_env: str = "OPENAI_API_KEY"
+    model_path: str | None = None
+    timeout: float = 120.0
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,7 @@ class SummaryRequest:
 class Usage:
     """What a backend used in this process: calls, HTTP requests (retries included), tokens.
 
-    Thread-safe; the pipeline enforces per-run budgets with :meth:`take_call`.
+    Thread-safe; the digest scheduler enforces per-run budgets with :meth:`take_call`.
     """
 
     def __init__(self) -> None:
@@ -58,8 +71,10 @@ class Summarizer(ABC):
 
     Subclasses set ``name`` and implement :meth:`summarize`; they raise
     :class:`~paperdigest.errors.InvalidAnswer` when the model's answer lacks the sections (the
-    pipeline retries), :class:`~paperdigest.errors.BackendError` for a failure of one paper, and
-    :class:`~paperdigest.errors.ConfigError` when no paper can succeed (bad key, unknown model).
+    digest run retries), :class:`~paperdigest.errors.BackendError` for a failure of one paper, and
+    :class:`~paperdigest.errors.ConfigError` when no paper can succeed (bad key, unknown model),
+    :class:`~paperdigest.errors.BackendStopped` when the backend can serve no more papers in this
+    run (both stop the run, keeping what it has).
     """
 
     name: ClassVar[str]

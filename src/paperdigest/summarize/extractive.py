@@ -7,13 +7,12 @@ set up, and a baseline for the checks: it cannot invent a number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import ClassVar
 
 from ..models import Sections
+from ..text.sentences import sentences
 from .base import Summarizer, SummaryRequest
-
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "Fig.", "Eq.", "approx.", "cf.", "al.")
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 NEW_CUES = (
     "we propose",
@@ -73,25 +72,6 @@ RESULT_CUES = (
 )
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split English prose into sentences without breaking on abbreviations or decimals."""
-    flat = " ".join(text.split())
-    if not flat:
-        return []
-    protected = flat
-    for i, abbr in enumerate(_ABBREVIATIONS):
-        protected = protected.replace(abbr, f"\x00{i}\x00")
-    parts = _SPLIT.split(protected)
-    sentences = []
-    for part in parts:
-        for i, abbr in enumerate(_ABBREVIATIONS):
-            part = part.replace(f"\x00{i}\x00", abbr)
-        part = part.strip()
-        if part:
-            sentences.append(part)
-    return sentences
-
-
 def _score(sentence: str, cues: tuple[str, ...]) -> int:
     low = sentence.lower()
     return sum(1 for cue in cues if cue in low)
@@ -108,7 +88,7 @@ def pick(sentences: list[str]) -> tuple[list[str], list[str], list[str]]:
         return [], [], []
     used: set[int] = set()
 
-    def best(score, exclude: set[int], prefer_early: bool) -> int | None:
+    def best(score: Callable[[int], int], exclude: set[int], prefer_early: bool) -> int | None:
         candidates = [i for i in range(n) if i not in exclude]
         if not candidates:
             return None
@@ -158,8 +138,7 @@ class ExtractiveSummarizer(Summarizer):
 
     def summarize(self, request: SummaryRequest) -> Sections:
         paper = request.paper
-        sentences = split_sentences(paper.abstract)
-        new, method, results = pick(sentences)
+        new, method, results = pick(sentences(paper.abstract))
         fallback = f"The abstract of “{paper.title}” is not available."
         return Sections(
             whats_new=" ".join(new) or fallback,

@@ -29,14 +29,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError
 
-from ..checks.builtin import addresses_the_writer
-from ..checks.text import sentences
 from ..errors import BackendError, ConfigError, InvalidAnswer
 from ..models import SECTION_KEYS, Sections
+from ..prompts.echo import addresses_the_writer
+from ..text.numbers import digit_forms
+from ..text.sentences import sentences
 from .base import Summarizer, SummaryRequest
 from .local_model import (
     INSTALL_HINT,
@@ -86,7 +87,8 @@ def import_llama_cpp() -> ModuleType:
         raise ConfigError(
             f"the local backend needs llama-cpp-python, which is not installed: {INSTALL_HINT}"
         ) from None
-    return llama_cpp
+    module: ModuleType = llama_cpp
+    return module
 
 
 def cpu_threads() -> int:
@@ -262,18 +264,15 @@ class LatinStartPenalty:
         return scores
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEG_INF = float("-inf")
 _NUMBER_CHARS = frozenset(b"0123456789.,"[i : i + 1] for i in range(12))
 _DIGIT = re.compile(rb"[0-9]")
 
 
 def source_numbers(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(the numbers written in digits in ``text``, with and without thousands commas; every
-    prefix of them)."""
-    numbers: set[str] = set()
-    for found in _NUMBER.findall(text):
-        numbers.update((found, found.replace(",", "")))
+    """(the numbers ``text`` supports, written in digits as the numbers check accepts them:
+    :func:`~paperdigest.text.numbers.digit_forms`; every prefix of them)."""
+    numbers = digit_forms(text)
     prefixes = {n[:i] for n in numbers for i in range(1, len(n) + 1)}
     return frozenset(numbers), frozenset(prefixes)
 
@@ -366,6 +365,11 @@ class LocalSummarizer(Summarizer):
         n_batch: int = Field(512, ge=32, le=8192)
         seed: int = Field(0, ge=0)
         max_memory_mb: int | None = Field(None, ge=1)  # None: what the machine has available
+        # translate: choose the abstract's sentences per section and translate each, verified
+        # (faithful; see summarize/faithful.py); compose: write each section freely (issue 3)
+        mode: Literal["translate", "compose"] = "translate"
+        # translate mode: check each sentence by translating it back (self-feedback; slower)
+        verify: bool = False
         numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
 
     def __init__(
@@ -432,7 +436,11 @@ class LocalSummarizer(Summarizer):
 
     @property
     def model_id(self) -> str:
-        return self.choice.name
+        # The way of writing is part of the identity: switching it summarizes again.
+        name = self.choice.name
+        if self.options.mode == "compose":
+            return name
+        return f"{name}+translate+verify" if self.options.verify else f"{name}+translate"
 
     # -- tokens ---------------------------------------------------------------------------------
 
@@ -440,7 +448,7 @@ class LocalSummarizer(Summarizer):
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def detokenize(self, tokens: Sequence[int]) -> str:
-        return self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore")
+        return str(self.llm.detokenize(list(tokens)).decode("utf-8", errors="ignore"))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -517,6 +525,8 @@ class LocalSummarizer(Summarizer):
         return self._vocab_info
 
     def summarize(self, request: SummaryRequest) -> Sections:
+        if self.options.mode == "translate" and request.prompts.can_translate:
+            return self._summarize_faithful(request)
         limit = self.input_limit(request)
         if limit < MIN_INPUT_TOKENS:
             raise ConfigError(
@@ -555,6 +565,71 @@ class LocalSummarizer(Summarizer):
                         raise
         return Sections(**sections)
 
+    def _summarize_faithful(self, request: SummaryRequest) -> Sections:
+        """Translate the abstract's own sentences chosen per section, each verified against its
+        source sentence (see :mod:`paperdigest.summarize.faithful`)."""
+        from .faithful import ATTEMPTS, FaithfulWriter
+
+        asked = (request.paper.id, tuple(request.problems))
+        tries = self._tries.get(asked, 0)
+        self._tries[asked] = tries + 1
+        opts = self.options
+
+        def translate(sentence: str, attempt: int) -> str:
+            settings: dict[str, Any] = {
+                # greedy first: a translation has one best answer; warmer only to try again
+                "temperature": RETRY_WARMER * (attempt + min(tries, 2)),
+                "top_p": opts.top_p,
+                "repeat_penalty": 1.0,  # the answer should repeat the source's names
+                "max_tokens": min(opts.max_tokens, 3 * self.count_tokens(sentence) + 48),
+                "seed": opts.seed + tries * ATTEMPTS + attempt,
+                "stop": ["\n"],
+            }
+            if opts.numbers_from_text:
+                vocab = self._vocab()
+                from llama_cpp import LogitsProcessorList
+
+                settings["logits_processor"] = LogitsProcessorList(
+                    [NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)]
+                )
+            return self._complete(request.prompts.translation(sentence), settings)
+
+        def back(text: str) -> str:
+            settings: dict[str, Any] = {
+                "temperature": 0.0,
+                "repeat_penalty": 1.0,
+                "max_tokens": 2 * self.count_tokens(text) + 32,
+                "seed": opts.seed,
+                "stop": ["\n"],
+            }
+            return self._complete(request.prompts.back_translation(text), settings)
+
+        writer = FaithfulWriter(
+            translate, lang=request.prompts.lang, back_translate=back if opts.verify else None
+        )
+        sections, _ = writer.write(request.paper.abstract)
+        for line in writer.log:
+            log.info("%s: %s", request.paper.id, line)
+        return sections
+
+    def _complete(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> str:
+        """One chat completion's text, its cost recorded."""
+        started = time.perf_counter()
+        try:
+            response = self.llm.create_chat_completion(messages, **settings)
+        except ValueError as exc:  # e.g. the prompt does not fit the context
+            raise BackendError(f"llama.cpp refused the request: {exc}") from None
+        usage = response.get("usage") or {}
+        self.calls.append(
+            CallStats(
+                int(usage.get("prompt_tokens", 0)),
+                int(usage.get("completion_tokens", 0)),
+                time.perf_counter() - started,
+            )
+        )
+        self.usage.add(tokens=int(usage.get("total_tokens", 0)))
+        return str(response["choices"][0]["message"]["content"] or "")
+
     def _section(
         self,
         messages: list[dict[str, str]],
@@ -588,7 +663,7 @@ class LocalSummarizer(Summarizer):
         llm = getattr(self, "llm", None)
         if llm is not None:
             llm.close()
-            self.llm = None  # type: ignore[assignment]
+            self.llm = None  # type: ignore[assignment, unused-ignore]  # typed with the extra
 
 
 def _notify(message: str) -> None:

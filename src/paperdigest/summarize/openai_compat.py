@@ -11,16 +11,13 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ..errors import BackendError, BackendStopped, ConfigError, InvalidAnswer, NeedsKey
+from ..errors import BackendError, BackendUnavailable, ConfigError, InvalidAnswer, NeedsKey
 from ..models import Sections
 from .base import SECTIONS_SCHEMA, Summarizer, SummaryRequest, parse_sections
 
 OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
-
-class BackendUnavailable(BackendStopped):
-    """The server cannot be reached at all: no paper can succeed, so the run stops."""
 
 
 class OpenAICompatible(Summarizer):
@@ -158,10 +155,10 @@ class OpenAICompatible(Summarizer):
         return parse_sections(content)
 
     def _create(self, messages: list[dict[str, str]]) -> Any:
-        return self.client.chat.completions.create(
+        return self.client.chat.completions.create(  # type: ignore[call-overload]
             model=self._model,
-            messages=messages,  # type: ignore[arg-type]
-            response_format=self._response_format(),  # type: ignore[arg-type]
+            messages=messages,
+            response_format=self._response_format(),
             temperature=self.options.temperature,
             max_tokens=self.options.max_tokens,
         )

@@ -50,7 +50,7 @@ import threading
 import time
 from typing import Any, ClassVar
 
-from ..errors import AppError, BackendError, BackendStopped
+from ..errors import AppError, BackendError, WorkerCrashed
 from ..models import Sections
 from .base import Summarizer, SummaryRequest
 from .native import describe_exit, no_core_dumps
@@ -61,15 +61,6 @@ TIMEOUT_ENV = "PAPERDIGEST_LOCAL_TIMEOUT"  # seconds one answer may take before 
 DEFAULT_ANSWER_TIMEOUT = 600.0
 DEFAULT_START_TIMEOUT = 900.0  # loading a model (the first run may assemble it first)
 _HEADER = struct.Struct(">I")
-
-
-class WorkerCrashed(BackendStopped):
-    """The worker process died (a signal, out of memory): no paper can be served any more."""
-
-    def __init__(self, message: str, *, served: int) -> None:
-        super().__init__(message)
-        self.served = served
-        self.exit_code = 1 if served else 2  # 2: nothing could run at all
 
 
 # -- framing ------------------------------------------------------------------------------------

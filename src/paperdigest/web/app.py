@@ -33,13 +33,13 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import AppError, StoreError
+from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
 from ..models import SECTION_KEYS
 from ..render.atom import digest_feed, papers_feed
-from ..render.html import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_day, safe_url
+from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..store import Store
-from ..store.search import MAX_LIMIT, SearchQueryError, SearchUnavailable, search
+from ..store.search import MAX_LIMIT, search
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
@@ -63,8 +63,9 @@ class ApiError(Exception):
 class Stores:
     """One read-only Store per thread, opened on first use, all closed at shutdown."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, opener: Callable[[], Store] | None = None) -> None:
         self.path = path
+        self.opener = opener or (lambda: Store(path, readonly=True))
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[Store] = []
@@ -72,7 +73,7 @@ class Stores:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.path, readonly=True)
+            store = self.opener()
             self._local.store = store
             with self._lock:
                 self._all.append(store)
@@ -95,10 +96,17 @@ def parse_date(value: str) -> dt.date:
         raise ApiError(400, f"not a date: {value[:40]!r} (use YYYY-MM-DD)") from None
 
 
-def create_app(db_path: str | Path, *, default_lang: str = DEFAULT_LANG) -> FastAPI:
+def create_app(
+    db_path: str | Path,
+    *,
+    default_lang: str = DEFAULT_LANG,
+    open_store: Callable[[], Store] | None = None,
+) -> FastAPI:
+    """The web app over the database at ``db_path``, read-only. ``open_store`` opens one
+    read-only Store (the composition root passes its own; default: ``Store(db_path)``)."""
     path = Path(db_path)
-    Store(path, readonly=True).close()  # fail now, with a clear message, if it cannot be read
-    stores = Stores(path)
+    stores = Stores(path, open_store)
+    stores.opener().close()  # fail now, with a clear message, if it cannot be read
     langs_cache: dict[str, Any] = {"at": 0.0, "langs": [default_lang]}
     langs_lock = threading.Lock()
 

@@ -1,4 +1,5 @@
-"""Check and compare whole digests in the reference format against a saved API response.
+"""Reviewing digest files (``paperdigest check`` and ``eval``): check and compare whole digests
+in the reference format against a saved API response.
 
 The source text of a paper is its title and abstract, as :func:`abstract_input` gives them to a
 model, so a digest made from abstracts is checked against exactly what its model saw.
@@ -11,25 +12,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, InputError
-from ..models import SECTION_KEYS, Paper
-from ..render.markdown_parse import DigestEntry, ParsedDigest
-from ..summarize.prompts import abstract_input
-from . import Problem, run_checks
+from .checks import Problem, run_checks
+from .errors import ConfigError, InputError
+from .models import SECTION_KEYS, Paper
+from .prompts import abstract_input
+from .render.markdown_parse import DigestEntry, ParsedDigest
 from .text import find_numbers, letter_share, number_values, rounds_to, unsupported_numbers
 
 
 def load_source(path: str | Path) -> dict[str, Paper]:
     """The papers of a saved daily_papers API response, by id."""
-    from ..sources.file_snapshot import FileSource
+    from .sources.file_snapshot import FileSource
 
     if not Path(path).exists():
         raise InputError(f"source not found: {path}")
     return {p.id: p for p in FileSource(path).papers()}
-
-
-def source_text(paper: Paper) -> str:
-    return abstract_input(paper)
 
 
 def _match_papers(
@@ -70,7 +67,7 @@ def check_digest(
     results = []
     for entry, paper in _match_papers(digest, papers, where):
         problems = run_checks(
-            entry.sections, source_text(paper), lang=lang, abstract=paper.abstract or None
+            entry.sections, abstract_input(paper), lang=lang, abstract=paper.abstract or None
         )
         results.append(PaperCheck(entry.id, entry.title, tuple(problems)))
     return results
@@ -130,7 +127,7 @@ def digest_metrics(
             metrics.in_format += 1
         text = summary_text(entry)
         shares.append(letter_share(text, lang))
-        src = source_text(paper)
+        src = abstract_input(paper)
         if unsupported_numbers(text, src):
             metrics.unsupported += 1
         total, covered = abstract_numbers_covered(text, paper.abstract)
@@ -148,7 +145,7 @@ def digest_metrics(
 def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     """Corpus chrF (sacrebleu) of ``hypotheses`` against one reference each."""
     try:
-        from sacrebleu.metrics import CHRF
+        from sacrebleu.metrics import CHRF  # type: ignore[attr-defined]
     except ImportError:
         raise ConfigError(
             "chrF needs sacrebleu, which is not installed: pip install 'paperdigest[eval]'"
@@ -184,5 +181,4 @@ __all__ = [
     "digest_metrics",
     "load_source",
     "paired_texts",
-    "source_text",
 ]

@@ -25,6 +25,43 @@ class PromptSet:
     feedback: str
     sections: dict[str, str]
     version: str
+    # One-sentence translation (the local backend's faithful mode); None when the file has none.
+    translate_system: str | None = None
+    translate_user: str | None = None
+    translate_examples: tuple[tuple[str, str], ...] = ()
+    back_system: str | None = None  # the translation back into English (self-feedback)
+
+    @property
+    def can_translate(self) -> bool:
+        return self.translate_system is not None and self.translate_user is not None
+
+    def back_translation(self, text: str) -> list[dict[str, str]]:
+        """Chat messages asking for ``text`` (this language) in English, to compare with the
+        sentence it was translated from."""
+        system = self.back_system or (
+            "Translate the user's text into English. Answer with the translation only."
+        )
+        return [
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": text.strip()},
+        ]
+
+    def translation(self, sentence: str) -> list[dict[str, str]]:
+        """Chat messages asking for one English sentence in this language: the rules, worked
+        examples as earlier turns (the same for every sentence, so a local model evaluates them
+        once), then the sentence."""
+        if self.translate_system is None or self.translate_user is None:
+            raise ConfigError(f"the prompt file for {self.lang!r} has no translation prompts")
+        messages = [{"role": "system", "content": self.translate_system.strip()}]
+        for english, translated in self.translate_examples:
+            messages.append(
+                {"role": "user", "content": self.translate_user.format(sentence=english).strip()}
+            )
+            messages.append({"role": "assistant", "content": translated.strip()})
+        messages.append(
+            {"role": "user", "content": self.translate_user.format(sentence=sentence).strip()}
+        )
+        return messages
 
     def feedback_block(self, problems: list[str]) -> str:
         if not problems:
@@ -62,7 +99,7 @@ class PromptSet:
 
 
 def available_languages() -> list[str]:
-    folder = resources.files("paperdigest.summarize") / "prompts"
+    folder = resources.files("paperdigest.prompts")
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
@@ -80,7 +117,7 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
                 f"no prompts for language {lang!r}: available are "
                 f"{', '.join(available_languages())} (or pass --prompt-file)"
             )
-        raw = (resources.files("paperdigest.summarize") / "prompts" / f"{lang}.toml").read_bytes()
+        raw = (resources.files("paperdigest.prompts") / f"{lang}.toml").read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -104,6 +141,12 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
         feedback=data["feedback"],
         sections={k: str(sections[k]) for k in SECTION_KEYS},
         version=f"{lang}-{digest}",
+        translate_system=data.get("translate_system"),
+        translate_user=data.get("translate_user"),
+        back_system=data.get("back_system"),
+        translate_examples=tuple(
+            (str(e["en"]), str(e["text"])) for e in data.get("translate_examples", [])
+        ),
     )
 
 

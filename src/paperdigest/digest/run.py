@@ -1,0 +1,265 @@
+"""One day, start to end: fetch the list, plan each paper, schedule the summaries, write the file.
+
+The digest is written in the language the backend writes, which is the language asked for: a
+backend that cannot write it is refused before anything runs (:func:`require_language`), so the
+file name, the stored rows, ``status``, the site and the feeds all agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..checks import checks_version
+from ..errors import LanguageRefused
+from ..fsutil import write_atomic
+from ..models import Paper
+from ..prompts import PromptSet, abstract_input
+from ..render.markdown import Provenance, digest_path, render_day
+from ..settings import DEFAULT_LANG
+from ..sources import Source
+from ..store import Store
+from ..store.checks import load_checks
+from ..summarize.base import Summarizer
+from ..text import language_name
+from .plan import (
+    KeyParts,
+    PlanOptions,
+    Recheck,
+    Reuse,
+    StoredChecks,
+    Summarize,
+    after_recheck,
+    key_for,
+    plan_paper,
+    written_language,
+)
+from .record import Flagged, NoProgress, Progress, Recorder, Tally
+from .scheduler import Scheduler, SchedulerOptions
+
+
+def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> str:
+    """The language ``summarizer`` will write for ``lang``; refuse (exit 2) when it cannot.
+
+    ``chosen`` explains why ``--backend auto`` picked this backend, for the message."""
+    written = written_language(lang, summarizer.languages)
+    if written is not None:
+        return written
+    langs = summarizer.languages or ()
+    writes = " or ".join(language_name(x) for x in langs)
+    first = langs[0] if langs else "en"
+    because = f" ({chosen})" if chosen else ""
+    raise LanguageRefused(
+        f"the {summarizer.name} backend{because} writes only {writes}, not "
+        f"{language_name(lang)}: pass --lang {first} for a digest in {language_name(first)}, or "
+        "use a backend that writes it (--backend local with the local extra, or --backend "
+        "openai with --base-url/OPENAI_API_KEY)"
+    )
+
+
+@dataclass
+class DigestOptions:
+    day: dt.date | None
+    lang: str = DEFAULT_LANG
+    out_dir: Path = Path("digests")
+    limit: int | None = None
+    force: bool = False
+    concurrency: int = 4
+    answer_retries: int = 2  # extra tries when an answer is not valid JSON or lacks a section
+    repairs: int = 2  # extra requests for a summary that fails a check, with the problems given
+    repair_flagged: bool = False  # ask again for summaries stored as flagged
+    max_calls: int | None = None  # per-run budget of LLM calls (answer retries and repairs count)
+    max_tokens: int | None = None  # per-run budget of tokens, as the backend reports them
+    claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
+    claim_poll: float = 2.0  # seconds between looks at those claims
+    heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+
+    def scheduler_options(self) -> SchedulerOptions:
+        return SchedulerOptions(
+            concurrency=self.concurrency,
+            answer_retries=self.answer_retries,
+            repairs=self.repairs,
+            force=self.force,
+            max_calls=self.max_calls,
+            max_tokens=self.max_tokens,
+            claim_wait=self.claim_wait,
+            claim_poll=self.claim_poll,
+            heartbeat_every=self.heartbeat_every,
+        )
+
+
+@dataclass
+class DigestResult:
+    day: dt.date
+    path: Path
+    listed: int
+    summarized: int
+    reused: int
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    backend: str = ""
+    model: str = ""
+    notes: list[str] = field(default_factory=list)
+    lang: str = ""
+    flagged: list[Flagged] = field(default_factory=list)
+    repaired: int = 0  # summaries that passed only after a repair
+    checked: int = 0  # summaries checked in this run (new ones and unchecked reused ones)
+    not_attempted: list[str] = field(default_factory=list)  # left for the next run
+    stopped: str | None = None  # why the run stopped before the end (a budget), if it did
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_attempted
+
+    def report(self) -> dict[str, Any]:
+        """The run as JSON-ready data (``digest --report FILE``)."""
+        return {
+            "day": self.day.isoformat(),
+            "path": str(self.path),
+            "backend": self.backend,
+            "model": self.model,
+            "lang": self.lang,
+            "listed": self.listed,
+            "summarized": self.summarized,
+            "reused": self.reused,
+            "checked": self.checked,
+            "repaired": self.repaired,
+            "failed": [{"id": pid, "error": err} for pid, err in self.failed],
+            "flagged": [f.to_dict() for f in self.flagged],
+            "not_attempted": list(self.not_attempted),
+            "stopped": self.stopped,
+            "notes": list(self.notes),
+        }
+
+
+def plan_lazily(
+    papers: Sequence[Paper],
+    build_input: Callable[[Paper], str],
+    store: Store,
+    parts: KeyParts,
+    options: PlanOptions,
+    recorder: Recorder,
+) -> Iterator[Reuse | Summarize]:
+    """Plan one paper at a time, in vote order, as its input text is built.
+
+    Building an input may mean fetching the paper from arXiv (seconds, rate-limited), so the
+    scheduler pulls plans only as it has room. The decisions are :mod:`.plan`'s; this reads
+    the stored rows they need and carries out a :class:`~.plan.Recheck` (no LLM call).
+    """
+    version = checks_version()
+    for paper in papers:
+        text = build_input(paper)
+        stored = store.find_summary(key_for(paper, text, parts))
+        checks: StoredChecks | None = None
+        if stored is not None and stored.id is not None:
+            record = load_checks(store, stored.id)
+            if record is not None:
+                checks = StoredChecks(record.version, tuple(record.problems))
+        intent = plan_paper(paper, text, stored, checks, parts, options, checks_version=version)
+        if isinstance(intent, Recheck):
+            intent = after_recheck(intent, recorder.recheck(intent), options)
+        assert not isinstance(intent, Recheck)
+        yield intent
+
+
+def run_digest(
+    source: Source,
+    store: Store,
+    summarizer: Summarizer,
+    prompts: PromptSet,
+    options: DigestOptions,
+    *,
+    progress: Progress | None = None,
+    source_name: str = "",
+    build_input: Callable[[Paper], str] = abstract_input,
+) -> DigestResult:
+    lang = require_language(summarizer, options.lang)
+    progress = progress or NoProgress()
+    listing = source.fetch(options.day)
+    day = listing.day
+    store.save_listing(day, listing.papers, listing.source)
+    papers = store.day_papers(day)
+    if options.limit is not None:
+        papers = papers[: options.limit]
+
+    parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompts.version)
+    run_id = store.start_run(
+        "digest",
+        day=day.isoformat(),
+        source=source_name or listing.source,
+        lang=lang,
+        backend=summarizer.name,
+        model=summarizer.model_id,
+    )
+    tally = Tally()
+    recorder = Recorder(store, tally)
+    plan_options = PlanOptions(force=options.force, repair_flagged=options.repair_flagged)
+    planned = plan_lazily(papers, build_input, store, parts, plan_options, recorder)
+    scheduler = Scheduler(
+        store,
+        summarizer,
+        prompts,
+        recorder,
+        options.scheduler_options(),
+        run_id=run_id,
+        progress=progress,
+    )
+    status = "failed"
+    try:
+        progress.start(len(papers), f"Summarizing {day.isoformat()}")
+        scheduler.run(planned)
+        if tally.stopped:
+            status = "stopped"
+        else:
+            status = "partial" if tally.failed or tally.not_attempted else "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        progress.stop()
+        store.finish_run(
+            run_id,
+            listed=len(listing.papers),
+            summarized=len(tally.done) - tally.reused,
+            reused=tally.reused,
+            failed=len(tally.failed),
+            errors=[{"paper_id": pid, "error": err} for pid, err in tally.failed],
+            status=status,
+        )
+
+    entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
+    path = digest_path(options.out_dir, day, lang)
+    order = {p.id: n for n, p in enumerate(papers)}
+    written = {p.id for p, _ in entries}
+    provenance = Provenance(
+        backend=summarizer.name,
+        model=summarizer.model_id,
+        lang=lang,
+        flagged=tuple(
+            (f.paper_id, tuple(sorted({p.check for p in f.problems})))
+            for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
+            if f.paper_id in written
+        ),
+    )
+    write_atomic(path, render_day(day, entries, provenance))
+    return DigestResult(
+        day=day,
+        path=path,
+        listed=len(listing.papers),
+        summarized=len(tally.done) - tally.reused,
+        reused=tally.reused,
+        failed=tally.failed,
+        skipped=list(listing.skipped),
+        backend=summarizer.name,
+        model=summarizer.model_id,
+        notes=tally.notes,
+        lang=lang,
+        flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
+        repaired=tally.repaired,
+        checked=tally.checked,
+        not_attempted=tally.not_attempted,
+        stopped=tally.stopped,
+    )

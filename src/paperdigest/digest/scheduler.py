@@ -1,0 +1,242 @@
+"""Running the summaries of one day: bounded concurrency, claims, heartbeat, budgets, interruption.
+
+:class:`Scheduler` pulls intents from an iterator (planned lazily: building an input may mean
+fetching the paper, which then overlaps with summarizing the first papers), uses stored
+summaries at once, and runs new ones with at most ``concurrency`` in flight. Workers only
+summarize and check (:func:`~paperdigest.digest.repair.summarize_checked`); only the thread that
+calls :meth:`Scheduler.run` touches the database.
+
+- **Claims.** Each summary is claimed in the database first, so a concurrent run on the same
+  database skips (and later reuses) what this one is making, and the reverse; claims of a run
+  in flight are refreshed every ``heartbeat_every`` seconds. When only papers another run is
+  making are left, the scheduler waits for them (``claim_wait``), then leaves them to a later run.
+- **Budgets.** A used-up ``--max-calls``/``--max-tokens`` budget stops new work; stored
+  summaries still count, new ones are left for the next run.
+- **Stopping errors.** :class:`~paperdigest.errors.ConfigError` and
+  :class:`~paperdigest.errors.BackendStopped` stop new work at once and are raised after the
+  papers in flight are saved.
+- **Interruption.** Ctrl-C cancels what has not started; what is running finishes and is saved
+  (it is paid for), then the interruption goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from ..errors import AppError, BackendStopped, BudgetExhausted, ConfigError
+from ..prompts import PromptSet
+from ..store import Store
+from ..store.claims import claim, heartbeat, release
+from ..summarize.base import Summarizer, SummaryRequest
+from .plan import Reuse, Summarize
+from .record import NoProgress, Progress, Recorder
+from .repair import Checked, checks_for, summarize_checked
+
+# What stops a whole run rather than failing one paper.
+RUN_STOPPING: tuple[type[AppError], ...] = (ConfigError, BackendStopped)
+
+
+@dataclass(frozen=True)
+class SchedulerOptions:
+    concurrency: int = 4
+    answer_retries: int = 2  # extra tries when an answer is not valid JSON or lacks a section
+    repairs: int = 2  # extra requests for a summary that fails a check, with the problems given
+    force: bool = False  # summarize again even when another run finished the key meanwhile
+    max_calls: int | None = None  # per-run budget of LLM calls (answer retries and repairs count)
+    max_tokens: int | None = None  # per-run budget of tokens, as the backend reports them
+    claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
+    claim_poll: float = 2.0  # seconds between looks at those claims
+    heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+
+
+class Scheduler:
+    """Runs one day's intents; see the module docstring. One instance per run."""
+
+    def __init__(
+        self,
+        store: Store,
+        summarizer: Summarizer,
+        prompts: PromptSet,
+        recorder: Recorder,
+        options: SchedulerOptions,
+        *,
+        run_id: int,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.summarizer = summarizer
+        self.prompts = prompts
+        self.recorder = recorder
+        self.tally = recorder.tally
+        self.options = options
+        self.run_id = run_id
+        self.progress = progress or NoProgress()
+        limit = max(1, options.concurrency)
+        if summarizer.max_concurrency is not None:
+            limit = min(limit, summarizer.max_concurrency)
+        self.limit = limit
+        self.fatal: AppError | None = None
+        self.pending: dict[Future[Checked], Summarize] = {}
+        self.queue: deque[Summarize] = deque()  # planned, waiting for a worker
+        self.deferred: list[tuple[Summarize, str]] = []  # held by another live run
+        self.exhausted = False  # every intent has been pulled
+        self._planned: Iterator[Reuse | Summarize] = iter(())
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self, planned: Iterator[Reuse | Summarize]) -> None:
+        """Run every intent ``planned`` yields; raise a run-stopping error at the end."""
+        self._planned = planned
+        with ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="summarize") as pool:
+            try:
+                self._loop(pool)
+            except BaseException:
+                self._interrupted()
+                raise
+        self._finish()
+
+    def _loop(self, pool: ThreadPoolExecutor) -> None:
+        waiting_since: float | None = None
+        last_beat = time.monotonic()
+        every = self.options.heartbeat_every
+        while True:
+            if self.blocked and not self.pending:
+                return
+            self._fill(pool)
+            if not self.blocked and not self.exhausted and len(self.queue) < self.limit:
+                self._plan_next()  # plan ahead while the workers are busy
+                continue
+            if self.pending:
+                finished, _ = wait(self.pending, timeout=every, return_when=FIRST_COMPLETED)
+                if time.monotonic() - last_beat >= every:
+                    heartbeat(self.store, [i.key for i in self.pending.values()])
+                    last_beat = time.monotonic()
+                for future in finished:
+                    self._settle(self.pending.pop(future), future)
+                continue
+            if self.queue or not self.exhausted:
+                continue
+            if not self.deferred:
+                return
+            # Only papers another run is making are left: wait for it, or for its claims to go
+            # stale (a killed run), then take them over.
+            waiting_since = waiting_since or time.monotonic()
+            if time.monotonic() - waiting_since > self.options.claim_wait:
+                return
+            time.sleep(self.options.claim_poll)
+            retry, self.deferred = self.deferred, []
+            for intent, _holder in retry:
+                self._take(pool, intent)
+
+    @property
+    def blocked(self) -> bool:
+        """No new work may start: a run-stopping error or a used-up budget."""
+        return self.fatal is not None or self.tally.stopped is not None
+
+    def _fill(self, pool: ThreadPoolExecutor) -> None:
+        while self.queue and len(self.pending) < self.limit and not self.blocked:
+            self._take(pool, self.queue.popleft())
+
+    def _plan_next(self) -> bool:
+        """Pull one more intent (a stored summary is used at once); False when none is left."""
+        for intent in self._planned:
+            if isinstance(intent, Reuse):
+                self.recorder.reuse(intent.paper, intent.summary, intent.input_text)
+                self.progress.advance(intent.paper, "reused")
+            elif self.tally.stopped is not None:
+                self.tally.not_attempted.append(intent.paper.id)  # over budget: next run
+            else:
+                self.queue.append(intent)
+            return True
+        self.exhausted = True
+        return False
+
+    def _take(self, pool: ThreadPoolExecutor, intent: Summarize) -> None:
+        """Claim and submit, or reuse what another run finished, or defer."""
+        fresh = not (self.options.force or intent.previous is not None)
+        result = claim(self.store, intent.key, self.run_id, check_done=fresh)
+        if result.state == "done":
+            found = self.store.find_summary(intent.key)
+            assert found is not None
+            self.recorder.reuse(intent.paper, found, intent.input_text)
+            self.progress.advance(intent.paper, "reused")
+            return
+        if result.state == "busy":
+            self.deferred.append((intent, result.holder))
+            return
+        opts = self.options
+        request = SummaryRequest(
+            intent.paper, intent.input_text, self.prompts, list(intent.problems)
+        )
+        future = pool.submit(
+            summarize_checked,
+            self.summarizer,
+            request,
+            checks_for(intent.paper, intent.input_text, intent.key.lang),
+            answer_retries=opts.answer_retries,
+            repairs=max(0, opts.repairs),
+            previous=intent.previous.sections if intent.previous else None,
+            budget=(opts.max_calls, opts.max_tokens),
+        )
+        self.pending[future] = intent
+
+    def _settle(self, intent: Summarize, future: Future[Checked]) -> None:
+        """Record one finished future, then release its claim."""
+        try:
+            self._record(intent, future)
+        finally:
+            release(self.store, [intent.key])
+
+    def _record(self, intent: Summarize, future: Future[Checked]) -> None:
+        tally, paper = self.tally, intent.paper
+        try:
+            outcome = future.result()
+        except BudgetExhausted as exc:
+            tally.stopped = tally.stopped or exc.message
+            tally.not_attempted.append(paper.id)
+            return
+        except AppError as exc:
+            if isinstance(exc, RUN_STOPPING):
+                self.fatal = self.fatal or exc
+            self.recorder.fail(paper, exc.message)
+            self.progress.advance(paper, "failed")
+            return
+        except Exception as exc:  # a bug in a backend must not lose the others
+            self.recorder.fail(paper, f"{exc.__class__.__name__}: {exc}")
+            self.progress.advance(paper, "failed")
+            return
+        if isinstance(outcome.error, RUN_STOPPING):
+            self.fatal = self.fatal or outcome.error
+        if isinstance(outcome.error, BudgetExhausted):
+            tally.stopped = tally.stopped or outcome.error.message
+        passed = self.recorder.save(intent, outcome)
+        self.progress.advance(paper, "summarized" if passed else "flagged")
+
+    def _interrupted(self) -> None:
+        """Cancel what has not started; save what is running as it finishes (it is paid for)."""
+        for future in self.pending:
+            future.cancel()
+        for future, intent in list(self.pending.items()):
+            if not future.cancelled():
+                self._settle(intent, future)  # waits for it; records success or failure
+        release(self.store, [i.key for i in self.pending.values()])
+
+    def _finish(self) -> None:
+        tally = self.tally
+        for intent, holder in self.deferred:
+            tally.not_attempted.append(intent.paper.id)
+            tally.notes.append(
+                f"{intent.paper.id}: still being summarized by another run ({holder}) after "
+                f"waiting {self.options.claim_wait:.0f}s; a later run will reuse it"
+            )
+        if self.fatal is not None:
+            tally.failed.extend((i.paper.id, "not attempted: the run stopped") for i in self.queue)
+            raise self.fatal
+        if tally.stopped is not None:
+            tally.not_attempted.extend(i.paper.id for i in self.queue)
+            while self._plan_next():  # stored summaries still count; new ones wait
+                pass

@@ -1,0 +1,27 @@
+"""What a source is: something that turns one day's list into ordered :class:`Paper` records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..models import Paper
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One day's list as a source gave it, in vote order (ties keep the source's order)."""
+
+    day: dt.date
+    papers: tuple[Paper, ...]
+    source: str
+    skipped: tuple[str, ...] = ()  # malformed items left out, with the reason
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch(self, day: dt.date | None) -> Listing:
+        """Return the list for ``day`` (``None``: the source's own day, where it has one)."""
+        ...

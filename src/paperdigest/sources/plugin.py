@@ -1,0 +1,18 @@
+"""The built-in sources, registered as a plugin (see :mod:`paperdigest.plugins`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def register_sources(register: Callable[..., None]) -> None:
+    register(
+        "hf",
+        "paperdigest.sources.hf_daily:from_spec",
+        "the Hugging Face Daily Papers API (PAPERDIGEST_HF_URL)",
+    )
+    register(
+        "file",
+        "paperdigest.sources.file_snapshot:from_spec",
+        "file:PATH, a saved response of that API",
+    )

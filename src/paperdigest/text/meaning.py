@@ -1,0 +1,381 @@
+"""Meaning measurements on single sentences: pure functions, no I/O, linear in the text.
+
+The number and name checks catch a digit or a name the paper lacks; these catch the kinds of
+error a small model makes that keep every number right (issue 14):
+
+- :func:`foreign_script`: letters of a script other than the summary's own and Latin (a
+  Cyrillic "видео", kana or Han characters inside Korean);
+- :func:`is_fragment`: a Korean sentence without a finished predicate ("…를 통해.") or so short
+  it says nothing ("발명되었습니다.");
+- :func:`direction_conflict`: a claim whose direction (better/worse, more/less, faster/slower,
+  with/without) contradicts the source sentence it is about;
+- :func:`is_vacuous`: a sentence with nothing from this paper in it: no term, name or number of
+  its text;
+- :func:`distinctive_terms` / :func:`off_topic`: a summary that names none of the paper's own
+  method, model or dataset names;
+- :func:`foreign_terms`: Latin-script words in a translation that its source sentence lacks.
+
+Korean is the language these were measured on; for other languages the script and term checks
+apply and the Korean-specific ones return no problem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .names import find_names
+from .numbers import find_numbers
+from .scripts import strip_parentheses
+
+__all__ = [
+    "aligned_source",
+    "direction_conflict",
+    "distinctive_terms",
+    "foreign_script",
+    "foreign_terms",
+    "is_fragment",
+    "is_vacuous",
+    "latin_terms",
+    "off_topic",
+    "repeats_itself",
+]
+
+# -- scripts ------------------------------------------------------------------------------------
+
+# Symbols a summary may use besides letters and digits (typographic quotes, dashes, math).
+_ALLOWED_SYMBOLS = frozenset("·–—×÷±≈≤≥→←↔…‘’“”′″°%‰€$£¥~^")
+
+
+def _script(ch: str) -> str:
+    """A coarse script name for one letter."""
+    code = ord(ch)
+    if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return "Hangul"
+    if ch.isascii():
+        return "Latin"
+    name = unicodedata.name(ch, "")
+    for script in (
+        "LATIN",
+        "GREEK",
+        "CYRILLIC",
+        "HIRAGANA",
+        "KATAKANA",
+        "CJK",
+        "ARABIC",
+        "HEBREW",
+        "THAI",
+        "DEVANAGARI",
+    ):
+        if name.startswith(script) or f" {script} " in f" {name} ":
+            return script.title()
+    return "other"
+
+
+_OWN_SCRIPTS = {
+    "ko": {"Hangul"},
+    "ja": {"Hiragana", "Katakana", "Cjk"},
+    "zh": {"Cjk"},
+    "ru": {"Cyrillic"},
+    "uk": {"Cyrillic"},
+    "bg": {"Cyrillic"},
+}
+
+
+def foreign_script(text: str, lang: str) -> list[str]:
+    """Runs of letters in a script that is neither ``lang``'s own nor Latin (terms) nor Greek
+    (symbols such as α, λ), e.g. ``["видео"]`` inside Korean."""
+    own = _OWN_SCRIPTS.get(lang.split("-")[0].lower(), set()) | {"Latin", "Greek"}
+    found: list[str] = []
+    run: list[str] = []
+    for ch in text:
+        if ch.isalpha() and _script(ch) not in own:
+            run.append(ch)
+            continue
+        if run:
+            found.append("".join(run))
+            run = []
+    if run:
+        found.append("".join(run))
+    return found
+
+
+# -- fragments ----------------------------------------------------------------------------------
+
+# A finished Korean declarative sentence ends in a verb or copula ending (…다, …요, …죠, …음, …임)
+# before its final punctuation; a noun, a particle or a connective ending leaves it unfinished.
+_KO_FINISHED = re.compile(r"(?:다|요|죠|음|임|함|됨)[\s\"'”’)\]]*[.!?]?[\s\"'”’)\]]*$")
+_HANGUL = re.compile(r"[가-힣]")
+MIN_FRAGMENT_SYLLABLES = 8  # "발명되었습니다." has 6: too little to say anything
+
+
+def is_fragment(sentence: str, lang: str) -> str | None:
+    """Why ``sentence`` is not a finished sentence, or None. Korean only."""
+    if lang.split("-")[0].lower() != "ko":
+        return None
+    text = sentence.strip()
+    if not _KO_FINISHED.search(text):
+        return "it does not end as a finished sentence"
+    if len(_HANGUL.findall(strip_parentheses(text))) < MIN_FRAGMENT_SYLLABLES:
+        return "it is too short to say anything"
+    return None
+
+
+# -- repetition ---------------------------------------------------------------------------------
+
+_WORD_RUN = re.compile(r"\S+")
+_HANGUL_SYLLABLE = re.compile(r"[가-힣]")
+
+
+_PARTICLES: tuple[str, ...] = ("에서", "으로", "은", "는", "이", "가", "을", "를", "에", "의")
+_PARTICLES += ("와", "과", "도", "로")
+
+
+def _bare(word: str) -> str:
+    """A Korean word without its particle ("쿼리를" -> "쿼리"); other words as they are."""
+    for particle in _PARTICLES:
+        if len(word) > len(particle) + 1 and word.endswith(particle) and "가" <= word[0] <= "힣":
+            return word[: -len(particle)]
+    return word
+
+
+MAX_STUTTER_GAP = 4  # a pair of words again within this many words: a stutter, not a theme
+
+
+def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
+    """Words written again right after themselves ("LLaMA 2 7B 모델의 LLama 2 7B 모델의",
+    "전방향 쿼리에 대한 전방향 쿼리를"), as a small model stutters; None when there is none.
+    Case, punctuation and Korean particles aside. By default a pair of words that comes back
+    within :data:`MAX_STUTTER_GAP` words counts (for a one-sentence translation, whose source
+    does not repeat itself); ``strict`` (any text, where "X 생성과 Y 생성" is fine) counts only
+    one to four words repeated at once."""
+    tokens = [_bare(re.sub(r"[^\w]", "", t).lower()) for t in _WORD_RUN.findall(sentence)]
+    tokens = [t for t in tokens if t]
+    sizes = (1, 2, 3, 4) if strict else (2, 3)
+    for size in sizes:
+        seen: dict[tuple[str, ...], int] = {}
+        for i in range(len(tokens) - size + 1):
+            gram = tuple(tokens[i : i + size])
+            joined = "".join(gram)
+            if len(joined) + len(_HANGUL_SYLLABLE.findall(joined)) < (4 if size == 1 else 6):
+                continue  # a Hangul syllable weighs two letters
+            gap = i - seen.get(gram, -100)
+            if gap == size or (not strict and size <= gap <= MAX_STUTTER_GAP + size - 2):
+                return " ".join(gram)
+            seen[gram] = i
+    return None
+
+
+# -- terms --------------------------------------------------------------------------------------
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’.][A-Za-z0-9]+)*")
+_EN_STOP = frozenset(
+    """
+    a an the of and or for to in on with by from as at is are be this that we our it its via
+    than into over per vs
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def latin_terms(text: str) -> list[str]:
+    """Latin-script words of two letters or more, stop words left out."""
+    return [w for w in _LATIN_WORD.findall(text) if len(w) >= 2 and w.lower() not in _EN_STOP]
+
+
+def _stem(word: str) -> str:
+    w = word.lower().replace("’", "'")
+    for suffix in ("'s", "ies", "es", "s"):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            return w[: -len(suffix)]
+    return w
+
+
+def foreign_terms(translation: str, source: str) -> list[str]:
+    """Latin words of ``translation`` that ``source`` does not have (plurals and case aside)."""
+    have = {_stem(w) for w in _LATIN_WORD.findall(source)}
+    # A hyphenated source term may be written in parts ("fine-tuning" -> "fine tuning").
+    for w in _LATIN_WORD.findall(source):
+        have.update(_stem(p) for p in re.split(r"[-'’.]", w) if p)
+    out = []
+    for term in latin_terms(translation):
+        parts = [p for p in re.split(r"[-'’.]", term) if p]
+        if _stem(term) in have or all(_stem(p) in have for p in parts):
+            continue
+        low = term.lower()
+        if len(low) >= 4 and any(h.startswith(low) for h in have):  # "Arab" of "Arabic"
+            continue
+        out.append(term)
+    return out
+
+
+# -- direction ----------------------------------------------------------------------------------
+
+# The direction of a comparison or a result. Only strong comparative words count: "reduces
+# memory" or "efficient" is no direction, and a "less"/"fewer" of a cost is not a worse result.
+_EN_UP = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|better|improv\w*|higher|faster|boost\w*|exceed\w*|"
+    r"superior|beat\w*|accelerat\w*|enhanc\w*|state-of-the-art|sota|competitive|comparabl\w*|"
+    r"gain\w*|advanc\w*|strong\w*|speed\w*[- ]?up)\b",
+    re.IGNORECASE,
+)
+_EN_DOWN = re.compile(
+    r"\b(?:worse|worsen\w*|lower|slower|degrad\w*|fall\w* short|underperform\w*|inferior|"
+    r"lag\w*|behind|drop\w*|declin\w*|hurt\w*|poor\w*|weak\w*|deteriorat\w*)\b",
+    re.IGNORECASE,
+)
+_EN_NEGATION = re.compile(
+    r"\b(?:not|no|without|lack\w*|fail\w*|never|cannot|can't|don't|doesn't|neither|nor|"
+    r"unable|insufficient\w*|absence|free|only|hardly|barely|struggl\w*|challeng\w*|"
+    r"difficult\w*)\b|n't\b",
+    re.IGNORECASE,
+)
+_KO_UP = re.compile(
+    r"능가|앞서|뛰어나|뛰어난|우수|향상|개선|빨라|빠른|가속|더 나은|더 높|더 빠|높은 성능|"
+    r"최고 수준|최첨단|경쟁력 있는|비슷한|유사한|필적"
+)
+_KO_DOWN = re.compile(
+    r"나빠|나쁜|저하|떨어|뒤처|뒤떨어|못 미치|못미치|열등|느려|느린|악화|더 낮|낮은 성능"
+)
+# A negated predicate at the end of the sentence ("공개되지 않습니다", "할 수 없습니다").
+_KO_NEGATED_END = re.compile(
+    r"(?:지 ?않|지 ?못|할 수 없|수 없|없|아닙)(?:습니다|았습니다|었습니다|다|는다|음)[\s.!]*$"
+)
+
+
+def direction_conflict(sentence: str, source: str) -> str | None:
+    """How ``sentence`` (Korean) reverses ``source`` (the English sentence it renders), or None.
+
+    Three cues, each a contradiction only when the source lacks the sentence's side:
+    worse where the source only says better; better where the source only says worse; a
+    sentence that ends negated ("…하지 않습니다") where the source negates nothing.
+    """
+    ko_up, ko_down = bool(_KO_UP.search(sentence)), bool(_KO_DOWN.search(sentence))
+    en_up, en_down = bool(_EN_UP.search(source)), bool(_EN_DOWN.search(source))
+    if ko_down and not ko_up and en_up and not en_down:
+        return "it says worse/less where the text says better/more"
+    if ko_up and not ko_down and en_down and not en_up:
+        return "it says better/more where the text says worse/less"
+    if _KO_NEGATED_END.search(sentence.strip()) and not _EN_NEGATION.search(source):
+        return "it negates what the text states"
+    return None
+
+
+# -- alignment, vacuity, topic ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _anchors(text: str) -> frozenset[str]:
+    """What ties a sentence to a paper: its Latin terms (stemmed, hyphenated ones also in
+    parts) and its numbers (prefixed with ``#``)."""
+    found = set()
+    for term in latin_terms(text):
+        if len(term) >= 3 or term.isupper():
+            found.add(_stem(term))
+        found.update(_stem(p) for p in re.split(r"[-'’./]", term) if len(p) >= 3)
+    found.update(f"#{m.value.normalize()}" for m in find_numbers(text) if not m.word)
+    return frozenset(found)
+
+
+def aligned_source(sentence: str, source_sentences: list[str]) -> str | None:
+    """The source sentence ``sentence`` is about: the one sharing the most terms and numbers
+    with it, when that is two or more (or one number); None when no sentence is clearly it."""
+    mine = _anchors(sentence)
+    if not mine:
+        return None
+    best, best_score = None, 0.0
+    for candidate in source_sentences:
+        shared = mine & _anchors(candidate)
+        score = len(shared) + sum(0.5 for a in shared if a.startswith("#"))
+        if score > best_score:
+            best, best_score = candidate, score
+    return best if best_score >= 1.5 else None
+
+
+# Korean words (their first two syllables) that fit any paper: a sentence made only of these and
+# of particles and endings says nothing about this one.
+_KO_GENERIC = frozenset(
+    """
+    이 그 저 본 해당 이러 이런 이번 이를 이는 이것 또한 특히 그리 그러 따라 결과
+    결국 연구 논문 저자 연구자 모델 방법 방식 기법 기술 접근 성능 결과 향상 개선 제안
+    제시 소개 기존 새로 새롭 새로운 다양 여러 많은 효과 효율 중요 제공 가능 사용 활용
+    실험 평가 분석 데이터 작업 문제 해결 시스템 사용자 높이 높은 보여 보였 보입 나타
+    달성 통해 위해 대한 대해 관한 수행 처리 이해 정확 능력 프레임 구조 설계 과정 단계
+    도움 도와 향후 미래 실제 응용 가치 의미 영향 잠재 가능성 특징 장점 기여 발전 분야
+    최신 기반 적용 설명 다룹 다루 학습 훈련 결과적 뛰어 우수 입증 증명 확인 쉽게 쉬운
+    크게 매우 상당 더욱 보다 있습 있는 있으 있도 있게 합니 하는 하며 하고 하여 해서
+    했습 됩니 되는 되며 되어 됐습 것입 것으 것을 것이 수있 등의 등을 및다 각각 모든
+    전체 주요 핵심 중심 다른 같은 함께 동시 기준 경우 측면 부분 내용 정보 목표 목적
+    필요 요구 한계 과제 성과 수준 정도 범위 규모 비교 대비 기존의 연구자들 연구들
+    모델들
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_HANGUL_WORD = re.compile(r"[가-힣]+")
+
+
+def _specific_korean(sentence: str) -> list[str]:
+    """Korean words of ``sentence`` that are not generic (by their first two syllables)."""
+    out = []
+    for word in _HANGUL_WORD.findall(sentence):
+        if len(word) < 2:
+            continue
+        if word[:2] not in _KO_GENERIC and word not in _KO_GENERIC:
+            out.append(word)
+    return out
+
+
+def is_vacuous(sentence: str, source_text: str, lang: str = "ko") -> bool:
+    """True when ``sentence`` could be said of any paper: no term, name or number of
+    ``source_text``, and (Korean) at most one word outside a list of words every paper
+    summary uses ("결과는 성능을 높이고, 연구자들이 쉽게 실험할 수 있습니다.")."""
+    if _anchors(sentence) & _anchors(source_text):
+        return False
+    if lang.split("-")[0].lower() == "ko":
+        return len(_specific_korean(strip_parentheses(sentence))) <= 1
+    return True
+
+
+# Name-like words too common in abstracts to identify a paper.
+_COMMON_TERMS = frozenset(
+    """
+    llm llms ai ml nlp cv rl gpt gpts vlm vlms mllm mllms sota api apis gpu gpus cpu qa rag
+    vit cnn rnn transformer transformers moe lora kv
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+_GENERIC_EN = frozenset(
+    """
+    model language large learning data dataset method approach results network neural paper
+    performance benchmark framework system training based using task tasks image text
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def distinctive_terms(title: str, abstract: str) -> set[str]:
+    """The paper's own names: method, model and dataset names found in its title and abstract
+    (``LazyLLM``, ``EVLM``, ``ChatQA``), stemmed and lower-cased; generic acronyms left out."""
+    found = set()
+    for name in find_names(f"{title}. {abstract}"):
+        stem = _stem(name)
+        if stem not in _COMMON_TERMS and len(stem) >= 3:
+            found.add(stem)
+    return found
+
+
+def off_topic(summary_text: str, title: str, abstract: str) -> bool:
+    """True when the paper has distinctive names and the summary mentions none of them, nor
+    any other term of the paper's title: it may describe another paper."""
+    names = distinctive_terms(title, abstract)
+    if not names:
+        return False
+    have = {_stem(t) for t in latin_terms(summary_text)}
+    for word in latin_terms(summary_text):
+        have.update(_stem(p) for p in re.split(r"[-'’.]", word) if p)
+    if names & have:
+        return False
+    # No name: still on topic when it shares two of the paper's longer terms ("Creative
+    # Commons") or a word of its title.
+    title_words = {_stem(w) for w in latin_terms(title) if len(w) >= 4} - _GENERIC_EN
+    terms = {_stem(w) for w in latin_terms(abstract) if len(w) >= 5} - _GENERIC_EN
+    return not (title_words & have) and len(terms & have) < 2

@@ -1,0 +1,309 @@
+"""Planning, repair and scheduling in pieces, with a fake summarizer (no HTTP, no model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+
+from fake_summarizer import FakeSummarizer
+from paperdigest.checks import Problem, checks_version
+from paperdigest.digest.plan import (
+    KeyParts,
+    PlanOptions,
+    Recheck,
+    Reuse,
+    StoredChecks,
+    Summarize,
+    after_recheck,
+    key_for,
+    plan_paper,
+    written_language,
+)
+from paperdigest.digest.record import Recorder, Tally
+from paperdigest.digest.repair import checks_for, summarize_checked, summarize_paper
+from paperdigest.digest.run import require_language
+from paperdigest.digest.scheduler import Scheduler, SchedulerOptions
+from paperdigest.errors import (
+    BackendError,
+    BackendStopped,
+    BackendUnavailable,
+    BudgetExhausted,
+    InvalidAnswer,
+    LanguageRefused,
+)
+from paperdigest.models import Paper, Sections, Summary
+from paperdigest.prompts import abstract_input, load_prompts
+from paperdigest.store import Store
+from paperdigest.store.checks import load_checks
+from paperdigest.summarize.base import SummaryRequest
+
+ABSTRACT = (
+    "Long prompts make the prefilling stage slow. We introduce FooNet, a method that computes "
+    "the KV cache only for important tokens. In the multi-document question-answering task, "
+    "FooNet accelerates the prefilling stage of the LLama 2 7B model by 2.34x while "
+    "maintaining accuracy."
+)
+GOOD = {
+    "whats_new": "FooNet은 긴 프롬프트의 프리필링(prefilling) 단계를 빠르게 하는 새로운 "
+    "방법입니다. 중요한 토큰만 골라 계산합니다.",
+    "technical_details": "각 생성 단계마다 다음 토큰 예측에 중요한 토큰의 KV 캐시만 계산하고 "
+    "나머지 계산은 필요할 때까지 미룹니다.",
+    "performance_highlights": "다중 문서 질의응답 작업에서 LLama 2 7B 모델의 프리필링 속도를 "
+    "정확도를 유지하면서 2.34배 높였습니다.",
+}
+INVENTED = dict(
+    GOOD,
+    performance_highlights="다중 문서 질의응답 작업에서 프리필링 속도를 3.12배 높였고 "
+    "16개의 데이터셋에서 평가했습니다.",
+)
+PARTS = KeyParts("ko", "fake", "fake-1", "p1")
+
+
+def paper(n: int = 0) -> Paper:
+    return Paper(id=f"2407.{14057 + n}", title=f"FooNet {n}", abstract=ABSTRACT, upvotes=10 - n)
+
+
+def stored(p: Paper, status: str = "ok", sections: dict[str, str] = GOOD) -> Summary:
+    return Summary(
+        paper_id=p.id, lang="ko", backend="fake", model="fake-1", prompt_version="p1",
+        input_hash="h", sections=Sections(**sections), created_at="2024-07-22T00:00:00Z",
+        status=status, id=7,
+    )
+
+
+# -- plan (pure) -------------------------------------------------------------------------------
+
+
+def test_plan_summarizes_what_is_not_stored_and_reuses_what_is() -> None:
+    p, text = paper(), abstract_input(paper())
+    none = plan_paper(p, text, None, None, PARTS, PlanOptions(), checks_version="v1")
+    assert isinstance(none, Summarize) and none.key == key_for(p, text, PARTS)
+    assert none.problems == () and none.previous is None
+    current = StoredChecks("v1", ())
+    reuse = plan_paper(p, text, stored(p), current, PARTS, PlanOptions(), checks_version="v1")
+    assert isinstance(reuse, Reuse) and reuse.input_text == text
+    forced = plan_paper(p, text, stored(p), current, PARTS, PlanOptions(force=True),
+                        checks_version="v1")
+    assert isinstance(forced, Summarize) and forced.previous is None
+
+
+def test_plan_rechecks_missing_or_stale_check_results_first() -> None:
+    p, text = paper(), "input"
+    missing = plan_paper(p, text, stored(p), None, PARTS, PlanOptions(), checks_version="v2")
+    stale = plan_paper(p, text, stored(p), StoredChecks("v1", ()), PARTS, PlanOptions(),
+                       checks_version="v2")
+    assert isinstance(missing, Recheck) and isinstance(stale, Recheck)
+    problem = Problem("numbers", "3.12 is not in the paper")
+    assert isinstance(after_recheck(stale, [problem], PlanOptions()), Reuse)
+    assert isinstance(after_recheck(stale, [], PlanOptions(repair_flagged=True)), Reuse)
+    repair = after_recheck(stale, [problem], PlanOptions(repair_flagged=True))
+    assert isinstance(repair, Summarize)
+    assert repair.problems == ("3.12 is not in the paper",) and repair.previous == stale.summary
+
+
+def test_plan_repairs_flagged_summaries_only_when_asked() -> None:
+    p = paper()
+    flagged = StoredChecks("v1", (Problem("names", "LazyLLM is not in the paper"),))
+    kept = plan_paper(p, "x", stored(p, "flagged"), flagged, PARTS, PlanOptions(),
+                      checks_version="v1")
+    assert isinstance(kept, Reuse)
+    again = plan_paper(p, "x", stored(p, "flagged"), flagged, PARTS,
+                       PlanOptions(repair_flagged=True), checks_version="v1")
+    assert isinstance(again, Summarize) and again.problems == ("LazyLLM is not in the paper",)
+
+
+def test_written_language_and_the_refusal() -> None:
+    assert written_language("ko", None) == "ko"
+    assert written_language("en", ("en",)) == "en"
+    assert written_language("ko", ("en",)) is None
+    english_only = FakeSummarizer(languages=("en",))
+    assert require_language(english_only, "en") == "en"
+    with pytest.raises(LanguageRefused, match="writes only English, not Korean: pass --lang en"):
+        require_language(english_only, "ko")
+    assert LanguageRefused.exit_code == 2
+
+
+# -- repair ------------------------------------------------------------------------------------
+
+
+def request(p: Paper) -> SummaryRequest:
+    return SummaryRequest(p, abstract_input(p), load_prompts("ko"))
+
+
+def test_repair_asks_again_with_the_problems_and_keeps_the_best() -> None:
+    p = paper()
+    fake = FakeSummarizer(INVENTED, GOOD)
+    outcome = summarize_checked(fake, request(p), checks_for(p, abstract_input(p), "ko"),
+                                answer_retries=0, repairs=2)
+    assert outcome.repaired and outcome.calls == 2 and not outcome.best.problems
+    first, second = fake.prompts_seen()
+    assert first == [] and any("3.12" in problem for problem in second)
+
+
+def test_repair_stops_on_an_identical_answer_and_keeps_the_earliest_best() -> None:
+    p = paper()
+    fake = FakeSummarizer(default=INVENTED)
+    outcome = summarize_checked(fake, request(p), checks_for(p, abstract_input(p), "ko"),
+                                answer_retries=0, repairs=3)
+    assert len(fake.requests) == 2 and len(outcome.attempts) == 1
+    assert outcome.best.problems and not outcome.repaired
+
+
+def test_a_stored_summary_being_repaired_competes() -> None:
+    p = paper()
+    fake = FakeSummarizer(default=INVENTED)
+    outcome = summarize_checked(fake, request(p), checks_for(p, abstract_input(p), "ko"),
+                                answer_retries=0, repairs=0, previous=Sections(**GOOD))
+    assert outcome.best.sections == Sections(**GOOD) and not outcome.best.problems
+
+
+def test_invalid_answers_are_retried_then_fail_the_paper() -> None:
+    p = paper()
+    fake = FakeSummarizer(InvalidAnswer("not JSON"), GOOD)
+    sections, tries = summarize_paper(fake, request(p), answer_retries=1)
+    assert tries == 2 and sections == Sections(**GOOD)
+    bad = FakeSummarizer(default=InvalidAnswer("not JSON"))
+    with pytest.raises(BackendError, match="no valid answer after 2 tries: not JSON"):
+        summarize_paper(bad, request(p), answer_retries=1)
+
+
+def test_the_budget_refuses_a_call_before_it_is_made() -> None:
+    p = paper()
+    fake = FakeSummarizer(default=GOOD)
+    summarize_paper(fake, request(p), 0, budget=(1, None))
+    with pytest.raises(BudgetExhausted, match="budget of 1 LLM calls"):
+        summarize_paper(fake, request(p), 0, budget=(1, None))
+    assert len(fake.requests) == 1
+    repaired = summarize_checked(FakeSummarizer(INVENTED, GOOD), request(p),
+                                 checks_for(p, abstract_input(p), "ko"), answer_retries=0,
+                                 repairs=2, budget=(1, None))
+    assert isinstance(repaired.error, BudgetExhausted) and repaired.calls == 1
+
+
+# -- scheduler ---------------------------------------------------------------------------------
+
+
+def scheduler(store: Store, fake: FakeSummarizer, tally: Tally,
+              **options: float | int | bool | None) -> Scheduler:
+    store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(5)], "test")
+    run_id = store.start_run("digest")
+    return Scheduler(store, fake, load_prompts("ko"), Recorder(store, tally),
+                     SchedulerOptions(**options), run_id=run_id)  # type: ignore[arg-type]
+
+
+def intents(n: int) -> list[Summarize]:
+    return [Summarize(paper(i), key_for(paper(i), abstract_input(paper(i)), PARTS),
+                      abstract_input(paper(i))) for i in range(n)]
+
+
+def test_scheduler_bounds_concurrency_and_saves_every_summary(tmp_path: Path) -> None:
+    fake = FakeSummarizer(default=GOOD, delay=0.05)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        scheduler(store, fake, tally, concurrency=2).run(iter(intents(5)))
+        assert fake.max_in_flight == 2 and len(fake.requests) == 5
+        assert len(tally.done) == 5 and tally.checked == 5 and not tally.failed
+        for intent in intents(5):
+            found = store.find_summary(intent.key)
+            assert found is not None and found.status == "ok" and found.id is not None
+            record = load_checks(store, found.id)
+            assert record is not None and record.version == checks_version()
+        assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+
+
+def test_scheduler_reuses_what_another_run_finished(tmp_path: Path) -> None:
+    fake = FakeSummarizer(default=GOOD)
+    with Store(tmp_path / "p.db") as store:
+        tally = Tally()
+        first = intents(1)[0]
+        runner = scheduler(store, fake, tally)
+        store.save_summary(first.key, Sections(**GOOD), first.input_text)
+        runner.run(iter(intents(2)))
+        assert tally.reused == 1 and len(tally.done) == 2 and len(fake.requests) == 1
+
+
+def test_scheduler_stops_at_the_budget_and_leaves_the_rest(tmp_path: Path) -> None:
+    fake = FakeSummarizer(default=GOOD)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        scheduler(store, fake, tally, concurrency=1, max_calls=2).run(iter(intents(4)))
+    assert len(fake.requests) == 2 and len(tally.done) == 2
+    assert tally.stopped is not None and "--max-calls" in tally.stopped
+    assert sorted(tally.not_attempted) == [paper(2).id, paper(3).id]
+
+
+@pytest.mark.parametrize("error", [BackendStopped("the model crashed"),
+                                   BackendUnavailable("connection refused")])
+def test_a_stopped_backend_stops_the_run_and_keeps_what_it_has(tmp_path: Path,
+                                                              error: BackendError) -> None:
+    fake = FakeSummarizer(GOOD, error, default=GOOD)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store, pytest.raises(type(error)):
+        scheduler(store, fake, tally, concurrency=1).run(iter(intents(4)))
+    assert list(tally.done) == [paper(0).id]
+    assert tally.failed[0] == (paper(1).id, error.message)
+    assert len(fake.requests) == 2
+
+
+def test_one_failed_paper_does_not_stop_the_others(tmp_path: Path) -> None:
+    fake = FakeSummarizer(BackendError("HTTP 500"), default=GOOD)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        scheduler(store, fake, tally, concurrency=1).run(iter(intents(3)))
+    assert tally.failed == [(paper(0).id, "HTTP 500")] and len(tally.done) == 2
+
+
+def test_papers_claimed_by_another_live_run_are_left_to_it(tmp_path: Path) -> None:
+    fake = FakeSummarizer(default=GOOD)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        held = intents(2)[1].key
+        with store.transaction() as db:
+            db.execute(
+                "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
+                "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+                (held.paper_id, held.lang, held.backend, held.model, held.prompt_version,
+                 held.input_hash, "elsewhere:1", time.time()),
+            )
+        scheduler(store, fake, tally, claim_wait=0.0, claim_poll=0.01).run(iter(intents(2)))
+    assert list(tally.done) == [paper(0).id] and tally.not_attempted == [paper(1).id]
+    assert "still being summarized by another run (elsewhere:1)" in tally.notes[0]
+
+
+def test_an_interruption_saves_the_summaries_in_flight(tmp_path: Path) -> None:
+    fake = FakeSummarizer(default=GOOD, delay=0.2)
+    tally = Tally()
+
+    def planned():  # type: ignore[no-untyped-def]
+        yield from intents(2)
+        raise KeyboardInterrupt
+
+    with Store(tmp_path / "p.db") as store:
+        with pytest.raises(KeyboardInterrupt):
+            scheduler(store, fake, tally, concurrency=2).run(planned())
+        assert len(tally.done) == 2
+        assert store.db.execute("SELECT count(*) FROM summaries").fetchone()[0] == 2
+        assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+
+
+def test_the_claims_in_flight_get_a_heartbeat(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import paperdigest.digest.scheduler as scheduler_module
+
+    beats: list[list[str]] = []
+    real = scheduler_module.heartbeat
+
+    def recording(store: Store, keys: list) -> None:  # type: ignore[type-arg]
+        beats.append(sorted(k.paper_id for k in keys))
+        real(store, keys)
+
+    monkeypatch.setattr(scheduler_module, "heartbeat", recording)
+    fake = FakeSummarizer(default=GOOD, delay=0.3)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        scheduler(store, fake, tally, concurrency=2, heartbeat_every=0.05).run(iter(intents(2)))
+    assert beats and beats[0] == [paper(0).id, paper(1).id]
+    assert len(tally.done) == 2

@@ -1,0 +1,230 @@
+"""The faithful writer (choose → translate → verify) and the sentence-level meaning checks."""
+
+from __future__ import annotations
+
+from paperdigest.summarize.faithful import (
+    NOTHING_FAITHFUL,
+    FaithfulWriter,
+    back_translation_drift,
+    clean_translation,
+    translation_problems,
+)
+from paperdigest.text.meaning import (
+    aligned_source,
+    direction_conflict,
+    distinctive_terms,
+    foreign_script,
+    foreign_terms,
+    is_fragment,
+    is_vacuous,
+    off_topic,
+)
+
+ABSTRACT = (
+    "Long prompts make the first token slow. "
+    "We introduce LazyLLM, a method that selectively computes the KV cache for important tokens. "
+    "LazyLLM lets the model pick different subsets of tokens at each generation step. "
+    "LazyLLM accelerates the prefilling stage of the Llama 2 7B model by 2.34x while "
+    "maintaining accuracy."
+)
+SOURCE_NEW = (
+    "We introduce LazyLLM, a method that selectively computes the KV cache for important tokens."
+)
+SOURCE_RESULT = (
+    "LazyLLM accelerates the prefilling stage of the Llama 2 7B model by 2.34x while "
+    "maintaining accuracy."
+)
+GOOD = {
+    SOURCE_NEW: "이 연구는 중요한 토큰에 대해서만 KV cache를 선택적으로 계산하는 방법인 LazyLLM을 "
+    "소개합니다.",
+    SOURCE_RESULT: "LazyLLM은 "
+        "정확도를 유지하면서 Llama 2 7B 모델의 prefilling 단계를 2.34배 "
+    "가속합니다.",
+    "LazyLLM lets the model pick different subsets of tokens at each generation step.": (
+        "LazyLLM은 "
+        "모델이 생성 단계마다 서로 다른 토큰 부분집합을 고르게 합니다."
+    ),
+    "Long prompts make the first token slow.": "긴 프롬프트는 첫 토큰을 느리게 만듭니다.",
+}
+
+
+def test_script_fragment_and_terms():
+    assert foreign_script("이 모델은 видео 데이터를 처리합니다.", "ko") == ["видео"]
+    assert foreign_script("정확도 α를 높이는 GPT-4 기반 방법입니다.", "ko") == []
+    assert foreign_script("この方法は", "ko") == ["この方法は"]
+    assert is_fragment("발명되었습니다.", "ko")
+    assert is_fragment("LazyLLM은 "
+        "KV cache를 통해", "ko")
+    assert is_fragment("LazyLLM은 "
+        "KV cache를 선택적으로 계산하는 방법을 제안합니다.", "ko") is None
+    assert is_fragment("anything", "en") is None
+    assert (
+        foreign_terms("LazyLLM은 "
+        "Llama 2 7B 모델의 prefilling을 가속합니다.", SOURCE_RESULT) == []
+    )
+    assert foreign_terms("LazyLLM은 "
+        "GPT-4보다 빠릅니다.", SOURCE_RESULT) == ["GPT-4"]
+
+
+def test_direction():
+    better = "Our method outperforms all baselines on three benchmarks."
+    assert direction_conflict("이 방법은 성능이 상당히 나빠집니다.", better)
+    assert (
+        direction_conflict("이 방법은 세 벤치마크에서 모든 기준 모델을 능가합니다.", better) is None
+    )
+    worse = "The model falls short of GPT-4 on long documents."
+    assert direction_conflict("이 모델은 긴 문서에서 GPT-4보다 뛰어난 성능을 보입니다.", worse)
+    assert direction_conflict("이 모델은 긴 문서에서 GPT-4에 못 미칩니다.", worse) is None
+    plain = "We release the code and the data."
+    assert direction_conflict("코드와 데이터는 공개되지 않습니다.", plain)
+    assert direction_conflict("코드와 데이터를 공개합니다.", plain) is None
+    # reducing a cost is not a worse result
+    cost = "The method reduces memory by 40% and improves speed."
+    assert direction_conflict("이 방법은 메모리를 40% 줄이고 속도를 개선합니다.", cost) is None
+
+
+def test_vacuous_alignment_and_topic():
+    source = ABSTRACT
+    assert is_vacuous("결과는 성능을 높이고 연구자들이 쉽게 실험할 수 있게 합니다.", source)
+    assert not is_vacuous("LazyLLM은 "
+        "첫 토큰 생성을 가속합니다.", source)
+    sentences = [SOURCE_NEW, SOURCE_RESULT]
+    assert aligned_source("Llama 2 7B에서 2.34배 빨라집니다.", sentences) == SOURCE_RESULT
+    assert aligned_source("좋은 방법입니다.", sentences) is None
+    title = "LazyLLM: Dynamic Token Pruning for Efficient Long Context LLM Inference"
+    assert "lazyllm" in distinctive_terms(title, ABSTRACT)
+    assert not off_topic("LazyLLM은 "
+        "2.34배 빠릅니다.", title, ABSTRACT)
+    assert off_topic("EVLM은 Flamingo와 비슷한 cross-attention 구조를 씁니다.", title, ABSTRACT)
+
+
+def test_translation_problems_each_kind():
+    ok = GOOD[SOURCE_RESULT]
+    assert translation_problems(ok, SOURCE_RESULT, "ko") == []
+    kinds = {
+        "numbers left out": "LazyLLM은 "
+        "정확도를 유지하면서 Llama 2 7B 모델의 prefilling 단계를 크게 가속합니다.",
+        "numbers the source lacks": "LazyLLM은 "
+        "Llama 2 7B 모델의 prefilling 단계를 2.34배, 정확도는 90% 유지합니다.",
+        "terms the source lacks": "LazyLLM은 "
+        "GPT-4와 Llama 2 7B 모델의 prefilling 단계를 2.34배 가속합니다.",
+        "direction": "LazyLLM은 "
+        "Llama 2 7B 모델의 prefilling 단계를 2.34배 느리게 하고 정확도를 떨어뜨립니다.",
+        "another script": "LazyLLM은 "
+        "Llama 2 7B 모델의 prefilling 단계를 2.34배 가속합니다 видео.",
+        "fragment": "LazyLLM은 "
+        "Llama 2 7B 모델의 prefilling 단계를 2.34배 가속하여",
+        "talks about the task": "영어 문장을 번역하면 "
+        "LazyLLM은 Llama 2 7B 모델을 2.34배 가속합니다.",
+    }
+    for kind, text in kinds.items():
+        problems = translation_problems(text, SOURCE_RESULT, "ko")
+        assert any(p.startswith(kind) for p in problems), (kind, problems)
+
+
+def test_translation_too_short_for_its_source():
+    source = (
+        "Extensive experiments on standard datasets across various tasks demonstrate that "
+        "LazyLLM is a generic method that can be seamlessly integrated with existing language "
+        "models to significantly accelerate the generation without fine-tuning."
+    )
+    problems = translation_problems("LazyLLM은 "
+        "일반적인 방법으로 생성을 가속합니다.", source, "ko")
+    assert any(p.startswith("too short") for p in problems), problems
+
+
+def test_clean_translation():
+    assert (
+        clean_translation("번역: “이 연구는 X를 제안합니다.”\n다른 줄")
+        == "이 연구는 X를 제안합니다."
+    )
+    assert clean_translation("- 이 연구는 X를 제안합니다.") == "이 연구는 X를 제안합니다."
+
+
+def test_writer_keeps_verified_and_retries_then_drops():
+    calls: list[tuple[str, int]] = []
+
+    def translate(sentence: str, attempt: int) -> str:
+        calls.append((sentence, attempt))
+        if sentence == SOURCE_RESULT and attempt == 0:
+            return "LazyLLM은 "
+        "성능이 크게 나빠집니다."  # rejected: drops 2.34 and inverts
+        if "subsets" in sentence:
+            return "видео"  # never faithful: left out
+        return GOOD.get(sentence, "이 문장은 원문과 관계없는 내용입니다.")
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, outcome = writer.write(ABSTRACT)
+    assert GOOD[SOURCE_NEW] in sections.whats_new
+    assert GOOD[SOURCE_RESULT] in sections.performance_highlights
+    assert (SOURCE_RESULT, 1) in calls  # asked again after the bad first answer
+    dropped = [src for r in outcome.values() for src, _ in r.dropped]
+    assert all("видео" not in t for t in (sections.whats_new, sections.technical_details))
+    for src in dropped:
+        assert sum(1 for s, _ in calls if s == src) == writer.attempts
+    assert writer.log  # what was left out is said
+
+
+def test_writer_says_plainly_when_nothing_is_faithful():
+    writer = FaithfulWriter(lambda s, a: "видео", lang="ko")
+    sections, _ = writer.write(ABSTRACT)
+    assert sections.whats_new == NOTHING_FAITHFUL["ko"]
+    assert sections.performance_highlights == NOTHING_FAITHFUL["ko"]
+
+
+def test_back_translation_drift_rejects_and_retries():
+    calls: list[tuple[str, int]] = []
+
+    def translate(sentence: str, attempt: int) -> str:
+        calls.append((sentence, attempt))
+        return GOOD.get(sentence, "긴 프롬프트는 첫 토큰을 느리게 만듭니다.")
+
+    backs = iter(
+        ["The model strategically trains tokens for a weather forecast."]  # drifted
+        + ["LazyLLM accelerates the prefilling stage of the Llama 2 7B model by 2.34x."] * 20
+    )
+    writer = FaithfulWriter(translate, lang="ko", back_translate=lambda ko: next(backs))
+    sections, _ = writer.write(ABSTRACT)
+    first = calls[0][0]
+    assert (first, 1) in calls  # its first translation drifted: asked again
+    assert GOOD[SOURCE_RESULT] in sections.performance_highlights
+    assert back_translation_drift("The weather is nice today.", SOURCE_RESULT)
+    assert (
+        back_translation_drift(
+            "LazyLLM speeds up the prefilling stage of Llama 2 7B by 2.34x, keeping accuracy.",
+            SOURCE_RESULT,
+        )
+        is None
+    )
+
+
+def test_stutter_and_enumerations():
+    from paperdigest.summarize.faithful import choose_sentences
+    from paperdigest.text.meaning import repeats_itself
+
+    assert repeats_itself("LazyLLM은 LLaMA 2 7B 모델의 LLama 2 7B 모델의 단계를 가속합니다.")
+    assert repeats_itself("Flamingo와 같은 전방향 쿼리에 대한 전방향 쿼리를 사용합니다.")
+    assert repeats_itself("LazyLLM은 Llama 2 7B 모델의 prefilling 단계를 가속합니다.") is None
+    problems = translation_problems(
+        "LazyLLM은 정확도를 유지하면서 Llama 2 7B 모델의 Llama 2 7B 모델의 prefilling 단계를 "
+        "2.34배 가속합니다.",
+        SOURCE_RESULT,
+        "ko",
+    )
+    assert any(p.startswith("repeats itself") for p in problems)
+    listed = (
+        "We propose FooNet. Our method primarily includes: (1) employing cross-attention. "
+        "(2) utilize hierarchical features. FooNet improves accuracy by 5% on ImageNet."
+    )
+    chosen = [s for v in choose_sentences(listed).values() for s in v]
+    assert not any("(1)" in s or "(2)" in s for s in chosen)
+
+
+def test_stutter_strict_keeps_coordination():
+    from paperdigest.text.meaning import repeats_itself
+
+    fine = "가변 길이 오디오 생성과 고품질 오디오 생성을 지원합니다."
+    assert repeats_itself(fine, strict=True) is None
+    stutter = "LazyLLM은 LLaMA 2 7B 모델의 LLama 2 7B 모델의 단계를 가속합니다."
+    assert repeats_itself(stutter, strict=True)
+    assert repeats_itself("모델은 모델은 정확도 정확도를 높입니다 높입니다.", strict=True)
