@@ -19,7 +19,8 @@ page. No other module defines an error class a caller may catch.
     ├── BackendError           the summarizer failed for one paper                     (exit 1)
     │   ├── InvalidAnswer      the model answered, but not with the three sections
     │   └── BackendStopped     the backend can serve no more papers in this run
-    │       └── BackendUnavailable  the server cannot be reached at all
+    │       ├── BackendUnavailable  the server cannot be reached at all
+    │       └── WorkerCrashed  the local model's worker process died (a signal, out of memory)
     ├── BudgetExhausted        the run's --max-calls / --max-tokens budget is used up  (exit 1)
     ├── PublishError           a webhook refused a message                             (exit 1)
     ├── WriteError             a file cannot be written (permissions, full disk)       (exit 2)
@@ -52,6 +53,7 @@ __all__ = [
     "SearchUnavailable",
     "StoreError",
     "TooLarge",
+    "WorkerCrashed",
     "WriteError",
 ]
 
@@ -132,6 +134,16 @@ class BackendStopped(BackendError):
 
 class BackendUnavailable(BackendStopped):
     """The server cannot be reached at all: no paper can succeed, so the run stops."""
+
+
+class WorkerCrashed(BackendStopped):
+    """The local model's worker process died (a signal, out of memory): no paper can be served
+    any more. Exit 1 when some papers were done, 2 when nothing could run at all."""
+
+    def __init__(self, message: str, *, served: int) -> None:
+        super().__init__(message)
+        self.served = served
+        self.exit_code = 1 if served else 2
 
 
 class BudgetExhausted(AppError):

@@ -119,6 +119,12 @@ SETTINGS: tuple[Setting, ...] = (
             _at_least(100, int)),
     Setting("load_plugins", None, "PAPERDIGEST_LOAD_PLUGINS",
             "Comma-separated outside plugins to load (default: all installed; empty: none)."),
+    Setting("local_worker", True, "PAPERDIGEST_LOCAL_WORKER",
+            "0: run the local model in the digest process (no protection from a native crash).",
+            None, lambda text: text != "0"),
+    Setting("local_timeout", 600.0, "PAPERDIGEST_LOCAL_TIMEOUT",
+            "Seconds the local model's worker may go without progress before it is stopped.",
+            None, _at_least(1, float)),
     Setting("raise_errors", False, "PAPERDIGEST_RAISE_ERRORS",
             "1: show tracebacks instead of one-line errors.", None, lambda text: text == "1"),
 )

@@ -102,17 +102,31 @@ def assemble(force: bool) -> None:
 
 @model_group.command()
 @model_path_option
-def verify(model_path: str | None) -> None:
-    """Hash the assembled default model in full (or check another GGUF's header)."""
+@click.option("--no-smoke", is_flag=True, help="Skip the smoke test (generating in a child).")
+def verify(model_path: str | None, no_smoke: bool) -> None:
+    """Hash the assembled default model in full (or check another GGUF's header), then the
+    smoke test: llama.cpp generates from a 512+-token prompt in a child process."""
     path = _configured(model_path)
     if path is None:
         digest = lm.verify()
         click.echo(f"ok: {lm.default_model_path()} (sha256 {digest})")
+    else:
+        chosen = lm.choose_model(str(path))
+        info = lm.model_info(chosen.path)
+        lm.require_chat_model(info)
+        click.echo(
+            f"ok: {chosen.path} is a GGUF chat model ({info.name}); no checksum is known for it"
+        )
+    if no_smoke:
         return
-    chosen = lm.choose_model(str(path))
-    info = lm.model_info(chosen.path)
-    lm.require_chat_model(info)
-    click.echo(f"ok: {chosen.path} is a GGUF chat model ({info.name}); no checksum is known for it")
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ConfigError(f"llama-cpp-python is not installed: {lm.INSTALL_HINT}")
+    from ..summarize.smoke import run_smoke
+
+    result = run_smoke(str(path) if path is not None else None)
+    if not result.ok:
+        raise ConfigError(result.message)  # one line, exit 2
+    click.echo(f"ok: smoke test: {result.message}")
 
 
 @model_group.command()

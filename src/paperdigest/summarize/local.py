@@ -19,6 +19,7 @@ another seed and a little more temperature.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -371,7 +372,15 @@ class LocalSummarizer(Summarizer):
         verify: bool = False
         numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
 
-    def __init__(self, model_path: str | None = None, options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        model_path: str | None = None,
+        options: dict[str, Any] | None = None,
+        *,
+        load: bool = True,
+    ) -> None:
+        """``load=False`` runs every check a load would (options, model file, header, memory)
+        without importing llama.cpp: the worker's parent refuses bad settings this way."""
         try:
             self.options = self.Options(**(options or {}))
         except ValidationError as exc:
@@ -379,7 +388,10 @@ class LocalSummarizer(Summarizer):
                 f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
             )
             raise ConfigError(f"bad option for the local backend: {reasons}") from None
-        llama_cpp = import_llama_cpp()
+        if load:
+            llama_cpp = import_llama_cpp()
+        elif importlib.util.find_spec("llama_cpp") is None:
+            import_llama_cpp()  # raises the ConfigError that says what to install
         self.choice: ModelChoice = choose_model(model_path, notify=_notify)
         self.info: ModelInfo = model_info(self.choice.path)
         require_chat_model(self.info)
@@ -400,6 +412,8 @@ class LocalSummarizer(Summarizer):
             limit, what = available_memory(), "available"
         require_memory(self.info, self.n_ctx, self.n_batch, limit, what=what)
         self.n_threads = opts.n_threads or cpu_threads()
+        if not load:
+            return
         started = time.perf_counter()
         try:
             self.llm = llama_cpp.Llama(

@@ -25,9 +25,9 @@ def openai(config: BackendConfig) -> Summarizer:
 
 
 def local(config: BackendConfig) -> Summarizer:
-    from .local import LocalSummarizer
+    from .worker import local_summarizer  # LocalSummarizer in a worker process
 
-    return LocalSummarizer(model_path=config.model_path, options=config.options)
+    return local_summarizer(model_path=config.model_path, options=config.options)
 
 
 def extractive(config: BackendConfig) -> Summarizer:
