@@ -107,7 +107,10 @@ def main() -> None:
     args = parser.parse_args()
     prompts = load_prompts("ko")
     papers = list(load_source(DAY).values())[: args.papers + 1]
-    options = {"n_threads": args.threads} if args.threads else {}
+    # The same work on both sides: the three sections from the same prompts (compose mode).
+    options: dict[str, Any] = {"mode": "compose"}
+    if args.threads:
+        options["n_threads"] = args.threads
     summarizer: Any
     if args.in_process:
         summarizer = LocalSummarizer(None, options)
