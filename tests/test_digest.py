@@ -164,7 +164,7 @@ def test_usage_and_configuration_errors_exit_2(tmp_path: Path, args: list[str],
 
 def test_malformed_saved_json_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('[{"paper": {"id": "2401.1", "title": "x"}, "title": "x"}, 3]')
+    bad.write_text('[{"paper": {"id": "2401.00001", "title": "x"}, "title": "x"}, 3]')
     result = run("digest", "--source", f"file:{bad}", "--date", "2024-01-01", "--lang", "en",
                  "--backend", "extractive", "--db", str(tmp_path / "p.db"), "--out",
                  str(tmp_path / "out"))

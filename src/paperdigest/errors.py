@@ -18,6 +18,8 @@ page. No other module defines an error class a caller may catch.
     │   └── TooLarge           a body over the caller's size cap (not retried)
     ├── BackendError           the summarizer failed for one paper                     (exit 1)
     │   ├── InvalidAnswer      the model answered, but not with the three sections
+    │   ├── ServerTrouble      one request timed out or lost its connection (the run's
+    │   │                      circuit breaker counts these across papers)
     │   └── BackendStopped     the backend can serve no more papers in this run
     │       └── BackendUnavailable  the server cannot be reached at all
     ├── BudgetExhausted        the run's --max-calls / --max-tokens budget is used up  (exit 1)
@@ -50,6 +52,7 @@ __all__ = [
     "PublishError",
     "SearchQueryError",
     "SearchUnavailable",
+    "ServerTrouble",
     "StoreError",
     "TooLarge",
     "WriteError",
@@ -124,6 +127,16 @@ class BackendError(AppError):
 
 class InvalidAnswer(BackendError):
     """The model's answer did not hold the three sections (retried by the caller)."""
+
+
+class ServerTrouble(BackendError):
+    """One request timed out, was refused or lost its connection. The paper is not failed at
+    once: the scheduler's circuit breaker counts these across papers and stops the run after a
+    few in a row (see :mod:`paperdigest.digest.scheduler`)."""
+
+    def __init__(self, message: str, *, server: str = "") -> None:
+        super().__init__(message)
+        self.server = server
 
 
 class BackendStopped(BackendError):

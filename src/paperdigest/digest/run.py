@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import checks_version
-from ..errors import LanguageRefused
+from ..errors import BackendStopped, LanguageRefused
 from ..fsutil import write_atomic
 from ..models import Paper
 from ..prompts import PromptSet, abstract_input
@@ -210,7 +210,14 @@ def run_digest(
     status = "failed"
     try:
         progress.start(len(papers), f"Summarizing {day.isoformat()}")
-        scheduler.run(planned)
+        try:
+            scheduler.run(planned)
+        except BackendStopped:
+            # keep what this run made: the digest holds it, a later run completes it
+            entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
+            if entries:
+                write_atomic(digest_path(options.out_dir, day, lang), render_day(day, entries))
+            raise
         if tally.stopped:
             status = "stopped"
         else:

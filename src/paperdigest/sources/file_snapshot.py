@@ -31,6 +31,10 @@ class FileSource:
             raise InputError(
                 f"{self.path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
+        except RecursionError:
+            raise InputError(
+                f"{self.path} is not a list of papers: JSON nested too deeply"
+            ) from None
         error = check_error_body(data)
         if error is not None:
             raise InputError(f"{self.path} holds an API error, not a list: {error}")
