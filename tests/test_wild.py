@@ -155,3 +155,178 @@ def test_without_a_terminal_each_paper_is_a_log_line_and_a_wait_a_heartbeat(
     per_paper = [line for line in lines if "/3 " in line and "2407." in line]
     assert len(per_paper) == 3, result.stderr
     assert any("still waiting" in line for line in lines), result.stderr
+
+
+# -- 3. file modes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_written_files_honour_the_umask(tmp_path: Path, shared_day: list, umask: int,
+                                        mode: int) -> None:
+    from click.testing import CliRunner
+
+    from paperdigest.cli import cli
+    from paperdigest.fsutil import write_atomic
+
+    old = os.umask(umask)
+    try:
+        runner = CliRunner()
+        out, site = tmp_path / "out", tmp_path / "site"
+        result = runner.invoke(cli, ["digest", "--source", f"file:{SHARED_DAY}", "--backend",
+                                     "extractive", "--lang", "en", "--limit", "2", "--db",
+                                     str(tmp_path / "p.db"), "--out", str(out), "--report",
+                                     str(tmp_path / "report.json")])
+        assert result.exit_code == 0, result.stderr
+        result = runner.invoke(cli, ["site", "--db", str(tmp_path / "p.db"), "--out", str(site)])
+        assert result.exit_code == 0, result.stderr
+        secret = write_atomic(tmp_path / "key", "s", secret=True)
+    finally:
+        os.umask(old)
+    files = [p for p in [*out.rglob("*"), *site.rglob("*"), tmp_path / "report.json"]
+             if p.is_file()]
+    assert len(files) > 5
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(mode)}
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
+# -- 5. bounded, validated input ------------------------------------------------------------------
+
+
+def hostile_day() -> list[dict[str, object]]:
+    from fakes import hf_item
+
+    day = "2024-07-22"
+    long_clause = " ".join(["word"] * 3_000)  # 15 KB without a comma: the old regex's worst case
+    return [
+        hf_item("2407.00001", "Fine \x1b[2J paper \u202eevil\u202c\x07", day=day, upvotes=2**70,
+                abstract=f"We study [x](javascript:alert(1)) and ![](https://t.example/p.gif). "
+                         f"{long_clause}. It is fast.",
+                thumbnail="https://x.example/a.png\n<script>alert(1)</script>"),
+        hf_item("2407.00002", "Huge abstract", day=day, abstract="a" * 1_000_000),
+        hf_item("2407.00003", "Huge title " + "t" * 1_000_000, day=day),
+        hf_item("/etc/passwd", "Traversal", day=day),
+        hf_item(".", "Dot", day=day),
+        hf_item("a/b/c", "Slashes", day=day),
+        hf_item("2407.00004", "Many authors", day=day, authors=("x" * 1_000_000,),
+                abstract="A plain abstract. It works well."),
+    ]
+
+
+def test_hostile_input_is_bounded_cleaned_and_skipped_with_a_warning(tmp_path: Path) -> None:
+    import sqlite3
+
+    from fakes import FakeHF
+
+    with FakeHF({"2024-07-22": hostile_day()}) as hf:
+        secret_url = hf.url.replace("http://", "http://user:s3cr3t@")
+        started = time.monotonic()
+        proc = run_cli(["digest", "--source", "hf", "--date", "2024-07-22", "--backend",
+                        "extractive", "--lang", "en", "--db", str(tmp_path / "p.db"),
+                        "--out", str(tmp_path / "out")], tmp_path,
+                       PAPERDIGEST_HF_URL=secret_url)
+        took = time.monotonic() - started
+    assert took < 20, took
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 5, proc.stderr  # 2 oversized fields, 3 ids that are not arXiv ids
+    assert any("1,000,000-character abstract" in w for w in warnings)
+    assert any("'/etc/passwd'" in w for w in warnings)
+    text = Path(proc.stdout.strip()).read_text(encoding="utf-8")
+    assert text.count("### [") == 2
+    for bad in ("\x1b", "\u202e", "\x07", "<script>", "[x](javascript:", "![](https://t."):
+        assert bad not in text, bad
+    assert r"\[x\](javascript:" in text  # shown as text, not a link
+    assert "Vote: 1000000000" in text  # 2**70 capped, not an OverflowError
+    assert "s3cr3t" not in proc.stderr + proc.stdout
+    with sqlite3.connect(tmp_path / "p.db") as db:
+        stored = " ".join(str(v) for row in db.execute("SELECT * FROM days") for v in row)
+        stored += " ".join(str(v) for row in db.execute("SELECT * FROM runs") for v in row)
+    assert "s3cr3t" not in stored and "127.0.0.1" in stored
+
+
+def test_list_counting_is_linear_on_a_megabyte() -> None:
+    from paperdigest.text.numbers import list_commas
+
+    started = time.monotonic()
+    assert list(list_commas("a " * 500_000)) == []
+    assert list(list_commas("a, b, and c; " * 50_000))[:2] == [2, 2]
+    assert time.monotonic() - started < 2
+
+
+def test_deeply_nested_json_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "deep.json"
+    bad.write_text("[" * 100_000 + "]" * 100_000)
+    proc = run_cli(["digest", "--source", f"file:{bad}", "--date", "2024-07-22", "--backend",
+                    "extractive", "--lang", "en", "--db", str(tmp_path / "p.db"), "--out",
+                    str(tmp_path / "out")], tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "nested too deeply" in proc.stderr
+
+
+@pytest.mark.parametrize("text", ["2407.14057", "2407.14057v2", "0704.0001", "hep-th/9901001",
+                                  "math.AG/0601001v3"])
+def test_arxiv_ids_of_both_styles_are_accepted(text: str) -> None:
+    from paperdigest.untrusted import is_arxiv_id
+
+    assert is_arxiv_id(text)
+
+
+@pytest.mark.parametrize("text", ["/etc/passwd", ".", "a/b/c", "2407.14057/../x", "2407.1",
+                                  "2407.14057 ", "2407.14057v0"])
+def test_other_ids_are_refused(text: str) -> None:
+    from paperdigest.untrusted import is_arxiv_id
+
+    assert not is_arxiv_id(text)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "https://a.b/x\ny",
+                                 "https://a.b/\tx", "https://u:p@a.b/", "https://a.b:99999/",
+                                 "data:image/png;base64,xx", "//a.b/x",
+                                 "https://a.b/" + "x" * 3000])
+def test_unsafe_urls_are_dropped(url: str) -> None:
+    from paperdigest.untrusted import safe_url
+
+    assert safe_url(url) is None
+
+
+def test_credentials_are_redacted_from_any_text() -> None:
+    from paperdigest.untrusted import public_source, redact
+
+    text = "failed: https://me:pw@h.example/api?token=abc&x=1 and http://k@host/p"
+    assert redact(text) == "failed: https://h.example/api?token=***&x=1 and http://host/p"
+    assert public_source("file:/home/me/saved/day.json") == "file:day.json"
+
+
+# -- 6. webhooks ---------------------------------------------------------------------------------
+
+
+def test_webhooks_do_not_echo_bodies_or_follow_redirects() -> None:
+    from fakes import Reply, _Server
+    from paperdigest.errors import ConfigError, PublishError
+    from paperdigest.publish.webhook import send_messages
+
+    class Echo(_Server):
+        def __init__(self) -> None:
+            super().__init__()
+            self.script: list[Reply] = []
+
+        def _dispatch(self, handler, method, raw):  # type: ignore[no-untyped-def]
+            with self.lock:
+                self.requests.append((method, handler.path, raw))
+            self._send(handler, self.script.pop(0))
+
+    with Echo() as server:
+        hook = f"{server.url}/services/T000/B000/SECRETTOKEN"
+        server.script.append(Reply(404, f"no such hook: {hook}".encode(),
+                                   {"Content-Type": "text/plain"}))
+        with pytest.raises(PublishError) as info:
+            send_messages("slack", hook, [{"text": "x"}], spacing=0)
+        assert "SECRETTOKEN" not in info.value.message and "HTTP 404" in info.value.message
+        server.script.append(Reply(302, b"", {"Location": "http://127.0.0.1:9/elsewhere"}))
+        with pytest.raises(PublishError, match="redirect, not followed"):
+            send_messages("slack", hook, [{"text": "x"}], spacing=0)
+        assert len(server.requests) == 2
+    for bad in ("https://hooks.slack.com/x\nHost: evil", "https://hooks.slack.com:99999/x",
+                "https://xn--a.example/x"):
+        with pytest.raises(ConfigError):
+            send_messages("slack", bad, [{"text": "x"}], spacing=0)

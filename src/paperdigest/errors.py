@@ -11,6 +11,7 @@ page. No other module defines an error class a caller may catch.
     │   └── LanguageRefused    the backend cannot write the language asked for
     ├── InputError             malformed saved response, unreadable file               (exit 2)
     │   ├── FormatError        a malformed item in a Hugging Face API response
+    │   │   └── Oversized      an item with a field over its size limit (skipped, warned)
     │   ├── ArxivIdError       the text is not an arXiv identifier
     │   ├── ExtractError       a downloaded or local file is not a usable paper
     │   └── SearchQueryError   a search query that cannot be searched (HTTP 400)
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidAnswer",
     "LanguageRefused",
     "NeedsKey",
+    "Oversized",
     "PublishError",
     "SearchQueryError",
     "SearchUnavailable",
@@ -95,6 +97,10 @@ class InputError(AppError, ValueError):
 
 class FormatError(InputError):
     """A malformed item in a Hugging Face API response."""
+
+
+class Oversized(FormatError):
+    """An item with a field over its size limit: every source skips it with a warning."""
 
 
 class ArxivIdError(InputError):

@@ -28,6 +28,7 @@ __all__ = [
     "LIMITS",
     "clean_text",
     "is_arxiv_id",
+    "public_source",
     "redact",
     "redact_url",
     "safe_url",
@@ -117,3 +118,13 @@ def redact(text: str) -> str:
     if "=" in text:
         text = _SECRET_PARAMS.sub(r"\1***", text)
     return text
+
+
+def public_source(source: str) -> str:
+    """A source as it may be stored and published: no credentials, and a ``file:`` source by
+    its file name only (a local path tells readers about the machine)."""
+    source = redact(source)
+    if source.startswith("file:"):
+        name = source[5:].replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        return f"file:{name}"
+    return source

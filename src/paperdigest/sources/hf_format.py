@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..errors import FormatError
+from ..errors import FormatError, Oversized
 from ..models import Paper, one_line
 from ..untrusted import LIMITS, clean_text, is_arxiv_id, safe_url
 
@@ -55,7 +55,7 @@ def _text(value: str, field: str, index: int, paper_id: str, *, one_line: bool =
     """A cleaned field; over its size limit the item is refused (skipped with a warning)."""
     limit = LIMITS[field]
     if len(value) > limit:
-        raise FormatError(
+        raise Oversized(
             f"item {index} (paper {paper_id}) has a {len(value):,}-character {field}, over the "
             f"{limit:,}-character limit"
         )
@@ -136,12 +136,17 @@ def item_list_date(item: Any) -> dt.date | None:
 
 
 def parse_items(
-    data: Any, list_date: dt.date | None, skipped: list[str] | None = None
+    data: Any,
+    list_date: dt.date | None,
+    skipped: list[str] | None = None,
+    *,
+    skip: type[FormatError] = FormatError,
 ) -> list[Paper]:
     """Parse a whole page (a JSON array). Duplicate ids keep their first occurrence.
 
     A malformed item raises :class:`FormatError`, unless ``skipped`` is given: then the item is
-    left out and the reason appended there.
+    left out and the reason appended there (only errors of type ``skip``: a saved file skips
+    only :class:`~paperdigest.errors.Oversized` items and refuses malformed ones).
     """
     if not isinstance(data, list):
         raise FormatError(f"expected a JSON array of papers, got a {type(data).__name__}")
@@ -151,7 +156,7 @@ def parse_items(
         try:
             paper = parse_item(item, index, list_date)
         except FormatError as exc:
-            if skipped is None:
+            if skipped is None or not isinstance(exc, skip):
                 raise
             skipped.append(exc.message)
             continue
