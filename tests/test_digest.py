@@ -202,15 +202,14 @@ def test_a_bad_saved_file_or_database_fails_before_the_model_is_touched(tmp_path
     assert own in result.stderr
 
 
-def test_hf_weekend_day_exits_0_with_an_empty_digest(tmp_path: Path, fake_hf: FakeHF,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hf_weekend_day_exits_0_and_writes_no_digest(tmp_path: Path, fake_hf: FakeHF,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
     result = run("digest", "--date", "2024-07-20", "--backend", "extractive", "--lang", "en",
                  "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.stderr
     assert "no papers listed for 2024-07-20" in result.stderr
-    path = Path(result.stdout.strip().splitlines()[-1])
-    assert path.read_text() == "## Daily Papers (2024-07-20)\n\n"
+    assert result.stdout == "" and not (tmp_path / "out").exists()
 
 
 def test_hf_two_pages_end_to_end(tmp_path: Path, fake_hf: FakeHF, fake_openai: FakeOpenAI,

@@ -330,3 +330,133 @@ def test_webhooks_do_not_echo_bodies_or_follow_redirects() -> None:
                 "https://xn--a.example/x"):
         with pytest.raises(ConfigError):
             send_messages("slack", bad, [{"text": "x"}], spacing=0)
+
+
+# -- 2. days with no papers ----------------------------------------------------------------------
+
+
+def test_a_backfill_across_a_weekend_writes_no_weekend_files_pages_or_entries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from fakes import FakeHF, hf_item
+    from paperdigest.cli import cli
+
+    days = {"2024-07-19": [hf_item("2407.00001", "Friday paper", day="2024-07-19")],
+            "2024-07-22": [hf_item("2407.00002", "Monday paper", day="2024-07-22")]}
+    runner = CliRunner()
+    db, out, site = str(tmp_path / "p.db"), tmp_path / "out", tmp_path / "site"
+    with FakeHF(days) as hf:
+        monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
+        result = runner.invoke(cli, ["backfill", "--from", "2024-07-19", "--to", "2024-07-22",
+                                     "--backend", "extractive", "--lang", "en", "--db", db,
+                                     "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.rglob("*.md")) == ["19.en.md", "22.en.md"]
+    result = runner.invoke(cli, ["site", "--db", db, "--out", str(site), "--lang", "en",
+                                 "--base-url", "https://example.org/p/"])
+    assert result.exit_code == 0, result.stderr
+    pages = sorted(p.name for p in (site / "en/days").glob("*.html"))
+    assert pages == ["2024-07-19.html", "2024-07-22.html"]
+    monday = (site / "en/days/2024-07-22.html").read_text(encoding="utf-8")
+    assert 'href="../days/2024-07-19.html"' in monday and "2024-07-21" not in monday
+    feed = "".join(p.read_text(encoding="utf-8") for p in (site / "en/atom").glob("*.xml"))
+    assert "2024-07-20" not in feed and "2024-07-21" not in feed
+    status = runner.invoke(cli, ["status", "--db", db, "--lang", "en", "--from", "2024-07-19",
+                                 "--to", "2024-07-22"])
+    assert status.exit_code == 0, status.output
+    weekend = [line for line in status.stdout.splitlines() if "2024-07-2" in line][:2]
+    assert all("no papers" in line for line in weekend), status.stdout
+
+
+# -- 7. a server that holds ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    from sitedata import make_db, running_server
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    with running_server(db) as base:
+        yield base, db
+
+
+def test_answers_are_cached_until_the_database_changes(served: tuple[str, Path]) -> None:
+    import httpx
+
+    from paperdigest.models import Paper
+    from paperdigest.store import Store
+
+    base, db = served
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for path in ("/ko/days/2024-07-22.html", "/ko/atom/papers.xml", "/api/days",
+                     "/api/days/2024-07-22", "/api/papers/2407.14057", "/ko/archive.html"):
+            first = client.get(path)
+            assert first.status_code == 200, path
+            etag, modified = first.headers["etag"], first.headers["last-modified"]
+            again = client.get(path, headers={"If-None-Match": etag})
+            assert again.status_code == 304 and again.content == b"", path
+            head = client.head(path)
+            assert head.status_code == 200 and head.content == b"", path
+            assert head.headers["etag"] == etag and modified
+        etag = client.get("/api/days").headers["etag"]
+        time.sleep(0.01)
+        with Store(db) as store:
+            store.save_listing(dt_date(2024, 7, 26), [Paper(id="2407.20001", title="New")], "t")
+        changed = client.get("/api/days", headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        assert "2024-07-26" in changed.text
+        assert client.head("/").status_code == 200
+        assert client.get("/favicon.ico").status_code == 404
+
+
+def dt_date(y: int, m: int, d: int):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    return dt.date(y, m, d)
+
+
+def test_healthz_fails_when_the_database_cannot_be_read(served: tuple[str, Path]) -> None:
+    import httpx
+
+    base, db = served
+    assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+    with open(db, "r+b") as fh:  # corrupt the middle of the file
+        size = fh.seek(0, 2)
+        fh.seek(size // 2)
+        fh.write(b"\xde\xad\xbe\xef" * 4096)
+    answer = httpx.get(f"{base}/healthz", timeout=10)
+    assert answer.status_code == 503 and "unreadable" in answer.text
+
+
+def test_sigterm_stops_the_server_within_two_seconds(tmp_path: Path) -> None:
+    import signal
+
+    import httpx
+
+    from sitedata import free_port, make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "paperdigest", "serve", "--db", str(db),
+                             "--port", str(port)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        busy = subprocess.Popen([sys.executable, "-m", "paperdigest", "serve", "--db", str(db),
+                                 "--port", str(port)], stderr=subprocess.PIPE, text=True)
+        _, err = busy.communicate(timeout=30)
+        assert busy.returncode == 2 and "cannot listen on 127.0.0.1" in err
+        assert "Traceback" not in err and "serving" not in err
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        assert time.monotonic() - started < 2.5
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -377,7 +377,7 @@ def report(result: DigestResult) -> None:
     if result.listed == 0:
         click.echo(
             f"no papers listed for {result.day.isoformat()} "
-            "(a weekend or holiday, or the list is not out yet)",
+            "(a weekend or holiday, or the list is not out yet): recorded, no digest written",
             err=True,
         )
     click.echo(
@@ -389,7 +389,8 @@ def report(result: DigestResult) -> None:
     for flagged in result.flagged:  # the last lines: what is still wrong, and why
         reasons = "; ".join(f"{p.check}: {p.message}" for p in flagged.problems)
         click.echo(f"flagged: {flagged.paper_id}: {reasons}", err=True)
-    click.echo(str(result.path))
+    if result.written:
+        click.echo(str(result.path))
 
 
 def _write_report(path: Path, result: DigestResult) -> None:

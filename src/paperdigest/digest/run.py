@@ -109,6 +109,7 @@ class DigestResult:
     checked: int = 0  # summaries checked in this run (new ones and unchecked reused ones)
     not_attempted: list[str] = field(default_factory=list)  # left for the next run
     stopped: str | None = None  # why the run stopped before the end (a budget), if it did
+    written: bool = True  # False for a day with no papers: no digest file
 
     @property
     def ok(self) -> bool:
@@ -118,7 +119,7 @@ class DigestResult:
         """The run as JSON-ready data (``digest --report FILE``)."""
         return {
             "day": self.day.isoformat(),
-            "path": str(self.path),
+            "path": str(self.path) if self.written else None,
             "backend": self.backend,
             "model": self.model,
             "lang": self.lang,
@@ -239,7 +240,9 @@ def run_digest(
 
     entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
     path = digest_path(options.out_dir, day, lang)
-    write_atomic(path, render_day(day, entries))
+    written = bool(listing.papers)  # a day with no papers (a weekend) is recorded, not written
+    if written:
+        write_atomic(path, render_day(day, entries))
     order = {p.id: n for n, p in enumerate(papers)}
     return DigestResult(
         day=day,
@@ -258,4 +261,5 @@ def run_digest(
         checked=tally.checked,
         not_attempted=tally.not_attempted,
         stopped=tally.stopped,
+        written=written,
     )

@@ -213,8 +213,11 @@ class Store:
             dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"], row["n_papers"]
         )
 
-    def days(self) -> list[DayInfo]:
-        rows = self.db.execute("SELECT * FROM days ORDER BY day DESC").fetchall()
+    def days(self, *, empty: bool = False) -> list[DayInfo]:
+        """Fetched days, newest first. A day with no papers (a weekend) is recorded but left
+        out (no page, archive or feed entry; navigation skips it) unless ``empty``."""
+        where = "" if empty else " WHERE n_papers > 0"
+        rows = self.db.execute(f"SELECT * FROM days{where} ORDER BY day DESC").fetchall()
         return [
             DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"], r["n_papers"])
             for r in rows
