@@ -460,3 +460,28 @@ def test_sigterm_stops_the_server_within_two_seconds(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+# -- 4. one search everywhere --------------------------------------------------------------------
+
+
+def test_the_server_search_finds_arxiv_ids_and_bounds_snippet_cost(tmp_path: Path) -> None:
+    from paperdigest.models import Paper
+    from paperdigest.store import Store
+    from paperdigest.store.search import search
+
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt_date(2024, 7, 22), [
+            Paper(id="2407.14057", title="LazyLLM", abstract="Dynamic token pruning."),
+            # written straight to the store: older data from before the size limits
+            Paper(id="2407.00009", title="Long", abstract="b " * 500_000),
+        ], "t")
+        for query in ("2407.14057", "2407.14057v2", "arXiv:2407.14057",
+                      "https://arxiv.org/abs/2407.14057v1"):
+            found = search(store, query)
+            assert [h.paper_id for h in found.hits] == ["2407.14057"], query
+        assert search(store, "2407.99999").total == 0
+        started = time.monotonic()
+        found = search(store, "b")
+        assert time.monotonic() - started < 3
+        assert [h.paper_id for h in found.hits] == ["2407.00009"]
