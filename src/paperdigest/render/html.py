@@ -28,14 +28,20 @@ from ..store import Store
 from .json_day import DEFAULT_LANG, Day, languages, load_day, render_day_json
 from .pages import STATIC_FILES, Pages, neighbours, static_file
 
-SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, in the offline index
+SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, shown in results
+# Searched, not shown: the rest of the summary and the abstract. Budget: at most this many
+# characters per paper; a year of real-sized Korean summaries (~4,000 papers) measures ~11 MB
+# (~3 MB gzipped; bench/RESULTS.md), loaded only by the search page.
+SEARCH_FIND_CHARS = 3_000
 
 
 # -- the offline search index --------------------------------------------------------------------
 
 
 def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
-    """One row per paper (its newest day): [id, title, authors, day, votes, text]."""
+    """One row per paper (its newest day): [id, title, authors, day, votes, text, find]:
+    ``text`` is shown in results, ``find`` (the rest of the summary and the abstract) is only
+    searched, so the static search finds what the server's FTS5 search finds."""
     seen: set[str] = set()
     rows: list[list[Any]] = []
     for day in loaded:  # newest day first
@@ -48,8 +54,13 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
             else:
                 text = e.paper.abstract
             text = " ".join(text.split())
+            find = ""
             if len(text) > SEARCH_TEXT_CHARS:
+                find = text[SEARCH_TEXT_CHARS:]
                 text = text[:SEARCH_TEXT_CHARS].rstrip() + "…"
+            if e.summary is not None:
+                find += " " + " ".join(e.paper.abstract.split())
+            find = find.strip()[:SEARCH_FIND_CHARS]
             rows.append(
                 [
                     e.paper.id,
@@ -58,6 +69,7 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
                     day.iso,
                     e.paper.upvotes,
                     text,
+                    find,
                 ]
             )
     return rows
@@ -65,7 +77,8 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
 
 def render_search_index(lang: str, rows: list[list[Any]]) -> str:
     """A script (not JSON: ``fetch`` fails on ``file://``) that sets ``window.PD_SEARCH_INDEX``."""
-    payload = {"v": 1, "lang": lang, "fields": ["id", "title", "authors", "day", "votes", "text"]}
+    fields = ["id", "title", "authors", "day", "votes", "text", "find"]
+    payload: dict[str, Any] = {"v": 2, "lang": lang, "fields": fields}
     payload["papers"] = rows
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     # "<" as \u003c: no "</script>" even if the file is ever inlined; U+2028/9 for old parsers.
