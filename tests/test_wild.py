@@ -407,7 +407,7 @@ def test_answers_are_cached_until_the_database_changes(served: tuple[str, Path])
         assert changed.status_code == 200 and changed.headers["etag"] != etag
         assert "2024-07-26" in changed.text
         assert client.head("/").status_code == 200
-        assert client.get("/favicon.ico").status_code == 404
+        assert client.get("/favicon.ico").status_code == 204
 
 
 def dt_date(y: int, m: int, d: int):  # type: ignore[no-untyped-def]
@@ -485,3 +485,51 @@ def test_the_server_search_finds_arxiv_ids_and_bounds_snippet_cost(tmp_path: Pat
         found = search(store, "b")
         assert time.monotonic() - started < 3
         assert [h.paper_id for h in found.hits] == ["2407.00009"]
+
+
+# -- 8. small things -----------------------------------------------------------------------------
+
+
+def test_site_refuses_a_language_that_is_a_path(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from paperdigest.cli import cli
+    from sitedata import make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    result = CliRunner().invoke(cli, ["site", "--db", str(db), "--out", str(tmp_path / "out" / "s"),
+                                      "--lang", "../../x"])
+    assert result.exit_code == 2 and "not a language code" in result.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "out").exists()
+
+
+def test_an_unknown_language_suggests_no_option_that_does_not_exist(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from paperdigest.cli import cli
+
+    result = CliRunner().invoke(cli, ["digest", "--source", f"file:{SHARED_DAY}", "--lang", "kr",
+                                      "--backend", "extractive", "--db", str(tmp_path / "p.db")])
+    assert result.exit_code == 2 and "--prompt-file" not in result.stderr
+
+
+def test_the_report_counts_requests_not_only_attempts(tmp_path: Path, shared_day: list) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from fakes import FakeOpenAI, Reply
+    from paperdigest.cli import cli
+
+    with FakeOpenAI() as server:
+        server.script.append(Reply(200, b"{}"))  # an answer that is not the three sections
+        result = CliRunner().invoke(cli, [
+            "digest", "--source", f"file:{SHARED_DAY}", "--backend", "openai", "--base-url",
+            server.base_url, "--model", "fake-model", "--db", str(tmp_path / "p.db"), "--out",
+            str(tmp_path / "out"), "--concurrency", "1", "--repairs", "0", "--limit", "1",
+            "--report", str(tmp_path / "r.json")])
+        requests = len(server.chat_requests)
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert requests == 2, result.stderr
+    flagged = report["flagged"]
+    assert not flagged or flagged[0]["requests"] == 2

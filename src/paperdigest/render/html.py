@@ -18,16 +18,19 @@ a rebuild touches only what changed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..store import Store
 from .json_day import DEFAULT_LANG, Day, languages, load_day, render_day_json
 from .pages import STATIC_FILES, Pages, neighbours, static_file
 
+_LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, shown in results
 # Searched, not shown: the rest of the summary and the abstract. Budget: at most this many
 # characters per paper; a year of real-sized Korean summaries (~4,000 papers) measures ~11 MB
@@ -134,6 +137,9 @@ def build_site(
 
     out = Path(out_dir)
     all_langs = list(langs) if langs else languages(store, default_lang)
+    for lang in all_langs:  # a language is a folder name: "../../x" must not leave --out
+        if not _LANG_CODE.fullmatch(lang):
+            raise ConfigError(f"{lang[:20]!r} is not a language code (e.g. ko, en, pt-BR)")
     days = store.days()
     report = SiteReport(out, all_langs, len(days), 0)
     write = _Writer(out, report)

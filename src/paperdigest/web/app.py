@@ -349,6 +349,10 @@ def create_app(
             return PlainTextResponse(f"database unreadable: {verdict[:200]}\n", status_code=503)
         return PlainTextResponse("ok\n")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon: an empty answer, not a 404 page
+
     @app.get("/", include_in_schema=False)
     def home() -> HTMLResponse:
         return latest_page(default_lang, 0)
