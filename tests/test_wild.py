@@ -533,3 +533,12 @@ def test_the_report_counts_requests_not_only_attempts(tmp_path: Path, shared_day
     assert requests == 2, result.stderr
     flagged = report["flagged"]
     assert not flagged or flagged[0]["requests"] == 2
+
+
+def test_a_missing_korean_page_says_so_in_korean(served: tuple[str, Path]) -> None:
+    import httpx
+
+    base, _ = served
+    answer = httpx.get(f"{base}/ko/days/2099-01-01.html", timeout=10)
+    assert answer.status_code == 404
+    assert "페이지를 찾을 수 없습니다." in answer.text and "no digest" not in answer.text

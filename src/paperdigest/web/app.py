@@ -172,8 +172,8 @@ def create_app(
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         parts = request.url.path.strip("/").split("/")
         lang = parts[0] if parts and parts[0] in langs() else default_lang
-        message = exc.detail if exc.detail != "Not Found" else ui_strings(lang)["not_found"]
-        return html(pages().not_found(str(message), lang=lang), 404)
+        # the page's language, not the English detail meant for the API
+        return html(pages().not_found(ui_strings(lang)["not_found"], lang=lang), 404)
 
     @app.exception_handler(sqlite3.Error)
     async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
