@@ -95,8 +95,8 @@ def papers_feed(
         for entry in day.entries:
             if count >= limit:
                 break
-            if entry.paper.id in seen:
-                continue
+            if entry.paper.id in seen or entry.summary is None:
+                continue  # a paper with no summary in this language is not in its feed
             seen.add(entry.paper.id)
             count += 1
             fe = fg.add_entry(order="append")
