@@ -106,7 +106,7 @@ def main() -> None:
     def client() -> httpx.Client:
         c: httpx.Client | None = getattr(local, "client", None)
         if c is None:
-            c = httpx.Client(base_url=base, timeout=60)
+            c = httpx.Client(base_url=base, timeout=120)
             local.client = c
         return c
 
@@ -114,8 +114,11 @@ def main() -> None:
               ) -> Callable[[], tuple[str, float, int]]:
         def job() -> tuple[str, float, int]:
             t = time.perf_counter()
-            r = client().get(path, params=params)
-            return kind, (time.perf_counter() - t) * 1000, r.status_code
+            try:
+                status = client().get(path, params=params).status_code
+            except httpx.TransportError:
+                status = -1  # timed out (120 s) or dropped: counted, and its time kept
+            return kind, (time.perf_counter() - t) * 1000, status
         return job
 
     results: dict[str, object] = {"machine": machine(), "papers": args.papers,
@@ -146,6 +149,7 @@ def main() -> None:
                                 "p95_ms": round(pct(every, 95), 1),
                                 "per_second": round(len(every) / wall, 1)}
         results["statuses"] = statuses
+        print(json.dumps(results, indent=1), file=sys.stderr, flush=True)
 
         qs = [q for _, q in queries(db)]
         api = run_parallel([fetch("search", "/api/search", {"q": q}) for q in qs], args.clients)
@@ -154,6 +158,7 @@ def main() -> None:
             "p95_ms": round(pct([m for _, m, _ in api], 95), 1),
             "statuses": sorted({s for _, _, s in api}),
         }
+        print(json.dumps(results["search_api"]), file=sys.stderr, flush=True)
         results["server_rss_mb"] = round(peak_rss_mb(server.pid))
     finally:
         server.terminate()
