@@ -33,8 +33,8 @@ from .pages import STATIC_FILES, Pages, neighbours, static_file
 _LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, shown in results
 # Searched, not shown: the rest of the summary and the abstract. Budget: at most this many
-# characters per paper; a year of real-sized Korean summaries (~4,000 papers) measures ~11 MB
-# (~3 MB gzipped; bench/RESULTS.md), loaded only by the search page.
+# characters per paper (about 2 KB of index each); 365 days x 30 papers with Korean summaries
+# measure 22.2 MB (4.8 MB gzipped; bench/RESULTS.md), loaded only by the search page.
 SEARCH_FIND_CHARS = 3_000
 
 
