@@ -164,7 +164,7 @@ def test_usage_and_configuration_errors_exit_2(tmp_path: Path, args: list[str],
 
 def test_malformed_saved_json_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('[{"paper": {"id": "2401.1", "title": "x"}, "title": "x"}, 3]')
+    bad.write_text('[{"paper": {"id": "2401.00001", "title": "x"}, "title": "x"}, 3]')
     result = run("digest", "--source", f"file:{bad}", "--date", "2024-01-01", "--lang", "en",
                  "--backend", "extractive", "--db", str(tmp_path / "p.db"), "--out",
                  str(tmp_path / "out"))
@@ -202,15 +202,14 @@ def test_a_bad_saved_file_or_database_fails_before_the_model_is_touched(tmp_path
     assert own in result.stderr
 
 
-def test_hf_weekend_day_exits_0_with_an_empty_digest(tmp_path: Path, fake_hf: FakeHF,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hf_weekend_day_exits_0_and_writes_no_digest(tmp_path: Path, fake_hf: FakeHF,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
     result = run("digest", "--date", "2024-07-20", "--backend", "extractive", "--lang", "en",
                  "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.stderr
     assert "no papers listed for 2024-07-20" in result.stderr
-    path = Path(result.stdout.strip().splitlines()[-1])
-    assert path.read_text() == "## Daily Papers (2024-07-20)\n\n"
+    assert result.stdout == "" and not (tmp_path / "out").exists()
 
 
 def test_hf_two_pages_end_to_end(tmp_path: Path, fake_hf: FakeHF, fake_openai: FakeOpenAI,

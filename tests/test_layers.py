@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "paperdigest"
 # Each top-level module or package of paperdigest, by layer (0 is the bottom). "" is the
 # package itself (its __init__ only holds the version and lazy re-exports).
 LAYERS: list[set[str]] = [
-    {"", "errors", "models", "text", "fsutil", "config", "settings"},
+    {"", "errors", "models", "text", "fsutil", "config", "settings", "untrusted"},
     {"prompts", "http", "ops", "plugins"},
     {"checks", "sources", "summarize"},
     {"store"},

@@ -22,7 +22,7 @@ TRICKY = [
             title="A *bold* [title] with <tags> & pipes | back\\slash_under `code`",
             authors=("Ann O'Neil", "Bo_Li", "C. [D] *E*"),
             upvotes=31,
-            media_url="https://example.org/clip (1).mp4?x=1&y=2",
+            media_url="https://example.org/clip%20(1).mp4?x=1&y=2",
         ),
         Sections(
             whats_new="It uses <b>tags</b>, a < b comparisons and \\ backslashes.",

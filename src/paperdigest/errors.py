@@ -11,6 +11,7 @@ page. No other module defines an error class a caller may catch.
     │   └── LanguageRefused    the backend cannot write the language asked for
     ├── InputError             malformed saved response, unreadable file               (exit 2)
     │   ├── FormatError        a malformed item in a Hugging Face API response
+    │   │   └── Oversized      an item with a field over its size limit (skipped, warned)
     │   ├── ArxivIdError       the text is not an arXiv identifier
     │   ├── ExtractError       a downloaded or local file is not a usable paper
     │   └── SearchQueryError   a search query that cannot be searched (HTTP 400)
@@ -18,6 +19,8 @@ page. No other module defines an error class a caller may catch.
     │   └── TooLarge           a body over the caller's size cap (not retried)
     ├── BackendError           the summarizer failed for one paper                     (exit 1)
     │   ├── InvalidAnswer      the model answered, but not with the three sections
+    │   ├── ServerTrouble      one request timed out or lost its connection (the run's
+    │   │                      circuit breaker counts these across papers)
     │   └── BackendStopped     the backend can serve no more papers in this run
     │       ├── BackendUnavailable  the server cannot be reached at all
     │       └── WorkerCrashed  the local model's worker process died (a signal, out of memory)
@@ -48,9 +51,11 @@ __all__ = [
     "InvalidAnswer",
     "LanguageRefused",
     "NeedsKey",
+    "Oversized",
     "PublishError",
     "SearchQueryError",
     "SearchUnavailable",
+    "ServerTrouble",
     "StoreError",
     "TooLarge",
     "WorkerCrashed",
@@ -96,6 +101,10 @@ class FormatError(InputError):
     """A malformed item in a Hugging Face API response."""
 
 
+class Oversized(FormatError):
+    """An item with a field over its size limit: every source skips it with a warning."""
+
+
 class ArxivIdError(InputError):
     """The text is not an arXiv identifier."""
 
@@ -126,6 +135,16 @@ class BackendError(AppError):
 
 class InvalidAnswer(BackendError):
     """The model's answer did not hold the three sections (retried by the caller)."""
+
+
+class ServerTrouble(BackendError):
+    """One request timed out, was refused or lost its connection. The paper is not failed at
+    once: the scheduler's circuit breaker counts these across papers and stops the run after a
+    few in a row (see :mod:`paperdigest.digest.scheduler`)."""
+
+    def __init__(self, message: str, *, server: str = "") -> None:
+        super().__init__(message)
+        self.server = server
 
 
 class BackendStopped(BackendError):

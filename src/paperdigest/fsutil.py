@@ -1,4 +1,9 @@
-"""Atomic file writes: a temporary file in the same folder, fsync, then rename."""
+"""Atomic file writes: a temporary file in the same folder, fsync, then rename.
+
+Files get the mode a plain ``open()`` would give them (``0666`` less the umask: 0644 under the
+usual 022), so a site or digest folder served by a web server running as another user can be
+read; ``secret=True`` keeps a file 0600 whatever the umask.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,29 @@ from pathlib import Path
 from .errors import InputError, WriteError
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never a part."""
+def current_umask() -> int:
+    """The process's umask, read without changing it (Linux ``/proc``), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # pragma: no cover - not Linux
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
+
+
+def file_mode(*, secret: bool = False) -> int:
+    """The mode for a new file: 0600 for secrets, else 0666 less the umask."""
+    return 0o600 if secret else 0o666 & ~current_umask()
+
+
+def write_atomic(path: str | Path, data: str | bytes, *, secret: bool = False) -> Path:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never a part.
+
+    The file's mode is :func:`file_mode` (the umask honoured; 0600 when ``secret``)."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -20,6 +46,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
     except OSError as exc:
         raise WriteError(f"cannot write {path}: {exc.strerror}") from None
     try:
+        os.fchmod(fd, file_mode(secret=secret))
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()

@@ -22,9 +22,11 @@ import httpx
 
 from . import __version__
 from .errors import FetchError, TooLarge
+from .untrusted import redact
 
 USER_AGENT = f"paperdigest/{__version__} (+https://github.com/paperdigest/paperdigest)"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,11 @@ def make_client(
     *,
     transport: httpx.BaseTransport | None = None,
     headers: Mapping[str, str] | None = None,
+    follow_redirects: bool = True,
 ) -> httpx.Client:
+    """A client with the policy's timeouts and our user agent. Redirects are followed (at
+    most :data:`MAX_REDIRECTS`) unless ``follow_redirects`` is False (webhooks: a redirect must
+    not re-send the payload elsewhere)."""
     policy = policy or HttpPolicy()
     all_headers = {"User-Agent": USER_AGENT}
     all_headers.update(headers or {})
@@ -126,7 +132,8 @@ def make_client(
         timeout=httpx.Timeout(policy.timeout, connect=policy.connect_timeout or policy.timeout),
         headers=all_headers,
         transport=transport,
-        follow_redirects=True,
+        follow_redirects=follow_redirects,
+        max_redirects=MAX_REDIRECTS,
     )
 
 
@@ -163,6 +170,13 @@ def request(
                 response = _send(client, method, url, params, max_bytes, what, json)
         except httpx.TimeoutException:
             last = f"timed out after {policy.timeout:g}s"
+        except (httpx.TooManyRedirects, httpx.UnsupportedProtocol, httpx.InvalidURL,
+                UnicodeError) as exc:
+            # a redirect loop, a redirect to file:// or a malformed URL: asking again is futile
+            detail = redact(str(exc).replace(url, shown))[:200]
+            raise FetchError(
+                f"{what} failed: {shown}: {exc.__class__.__name__}: {detail}", url=shown
+            ) from None
         except _CutShort as exc:
             last = str(exc)
         except httpx.TransportError as exc:

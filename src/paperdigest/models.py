@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from .untrusted import LIMITS, clean_text
+
 SECTION_KEYS: tuple[str, str, str] = ("whats_new", "technical_details", "performance_highlights")
 SECTION_LABELS: dict[str, str] = {
     "whats_new": "What's New",
@@ -66,7 +68,8 @@ class Sections(BaseModel):
     @field_validator("whats_new", "technical_details", "performance_highlights")
     @classmethod
     def _clean(cls, value: str) -> str:
-        value = one_line(value)
+        # a model's text is untrusted: no control or bidi-override characters, bounded size
+        value = clean_text(value, limit=LIMITS["section"])
         if not value:
             raise ValueError("section is empty")
         return value

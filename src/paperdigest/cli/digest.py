@@ -108,6 +108,78 @@ class RichProgress:
             self.started = False
 
 
+class LogProgress:
+    """Progress without a terminal (cron, a log file): one line per paper on stderr, and a
+    heartbeat line every ``beat`` seconds while no paper finishes, so a long wait shows."""
+
+    beat = 60.0
+
+    def __init__(self) -> None:
+        import threading
+
+        self.total = 0
+        self.done = 0
+        self.description = ""
+        self.started = 0.0
+        self.last = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _line(self, text: str) -> None:
+        click.echo(f"[{_clock()}] {text}", err=True)
+
+    def start(self, total: int, description: str) -> None:
+        import time
+
+        with self._lock:
+            self.total, self.done, self.description = total, 0, description
+            self.started = self.last = time.monotonic()
+        if total == 0:
+            return
+        self._line(f"{description}: {total} paper(s)")
+        if self._thread is None:
+            import threading
+
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._beat, daemon=True, name="log-heartbeat")
+            self._thread.start()
+
+    def advance(self, paper: Paper, outcome: str) -> None:
+        import time
+
+        with self._lock:
+            self.done += 1
+            now = time.monotonic()
+            took, self.last = now - self.last, now
+            done, total = self.done, self.total
+        self._line(f"{done}/{total} {paper.id} {outcome} ({took:.1f}s)")
+
+    def _beat(self) -> None:
+        import time
+
+        while not self._stop.wait(self.beat):
+            with self._lock:
+                idle = time.monotonic() - self.last
+                done, total = self.done, self.total
+            if idle >= self.beat and done < total:
+                self._line(f"{done}/{total} still waiting for the summarizer ({idle:.0f}s since "
+                           "the last paper)")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+
+
+def _clock() -> str:
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
 @dataclass(frozen=True)
 class RunRequest:
     """Everything a digest-making command (digest, backfill, daily) was given."""
@@ -124,9 +196,14 @@ class Session:
     """A digest session of the application, with the progress bars on a terminal."""
 
     def __init__(self, request: RunRequest, days: int = 1) -> None:
-        show = sys.stderr.isatty() if request.progress is None else request.progress
+        terminal = sys.stderr.isatty()
+        show = terminal if request.progress is None else request.progress
         self.bar = RichProgress(days) if show else None
-        self.inner = open_app(request.settings).digest_session(request.run, progress=self.bar)
+        # no terminal (cron): one log line per paper and a heartbeat instead of a bar
+        self.log = LogProgress() if request.progress is None and not terminal else None
+        self.inner = open_app(request.settings).digest_session(
+            request.run, progress=self.bar or self.log
+        )
 
     def __enter__(self) -> Session:
         try:
@@ -143,6 +220,8 @@ class Session:
             self._close_bar()
 
     def _close_bar(self) -> None:
+        if self.log is not None:
+            self.log.close()
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -298,7 +377,7 @@ def report(result: DigestResult) -> None:
     if result.listed == 0:
         click.echo(
             f"no papers listed for {result.day.isoformat()} "
-            "(a weekend or holiday, or the list is not out yet)",
+            "(a weekend or holiday, or the list is not out yet): recorded, no digest written",
             err=True,
         )
     click.echo(
@@ -310,7 +389,8 @@ def report(result: DigestResult) -> None:
     for flagged in result.flagged:  # the last lines: what is still wrong, and why
         reasons = "; ".join(f"{p.check}: {p.message}" for p in flagged.problems)
         click.echo(f"flagged: {flagged.paper_id}: {reasons}", err=True)
-    click.echo(str(result.path))
+    if result.written:
+        click.echo(str(result.path))
 
 
 def _write_report(path: Path, result: DigestResult) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import socket
+import sys
 
 import click
 
 from ..app import open_app
+from ..errors import ConfigError
 from ..settings import Settings, option_kwargs
 from ..store.search import has_index
 
@@ -44,6 +48,7 @@ def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool
     if not _is_loopback(host):
         click.echo(f"note: listening on {host}, reachable from other machines", err=True)
     web = app.web_app()
+    _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving {path} at http://{shown}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(
@@ -54,4 +59,22 @@ def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool
         access_log=access_log,
         server_header=False,
         proxy_headers=False,
+        timeout_graceful_shutdown=1,  # SIGTERM: requests in flight get a second, then it stops
     )
+    # a request thread still inside a long query must not hold the exit: uvicorn is done
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _check_port(host: str, port: int) -> None:
+    """A busy port or an address this machine does not have is one line (exit 2)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server "
+                "using it? pass --port)"
+            ) from None

@@ -38,12 +38,14 @@ class Flagged:
     title: str
     problems: tuple[Problem, ...]
     attempts: int = 1  # summaries asked for in this run (0: reused from an earlier run)
+    requests: int = 0  # requests to the backend for it in this run (answer retries included)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.paper_id,
             "title": self.title,
             "attempts": self.attempts,
+            "requests": self.requests,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -128,7 +130,8 @@ class Recorder:
         if best.problems:
             attempts = len(outcome.attempts)
             tally.flagged.append(
-                Flagged(intent.paper.id, intent.paper.title, best.problems, attempts=attempts)
+                Flagged(intent.paper.id, intent.paper.title, best.problems, attempts=attempts,
+                        requests=outcome.calls)
             )
             return False
         return True

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import checks_version
-from ..errors import LanguageRefused
+from ..errors import BackendStopped, LanguageRefused
 from ..fsutil import write_atomic
 from ..models import Paper
 from ..prompts import PromptSet, abstract_input
@@ -109,6 +109,7 @@ class DigestResult:
     checked: int = 0  # summaries checked in this run (new ones and unchecked reused ones)
     not_attempted: list[str] = field(default_factory=list)  # left for the next run
     stopped: str | None = None  # why the run stopped before the end (a budget), if it did
+    written: bool = True  # False for a day with no papers: no digest file
 
     @property
     def ok(self) -> bool:
@@ -118,7 +119,7 @@ class DigestResult:
         """The run as JSON-ready data (``digest --report FILE``)."""
         return {
             "day": self.day.isoformat(),
-            "path": str(self.path),
+            "path": str(self.path) if self.written else None,
             "backend": self.backend,
             "model": self.model,
             "lang": self.lang,
@@ -210,7 +211,14 @@ def run_digest(
     status = "failed"
     try:
         progress.start(len(papers), f"Summarizing {day.isoformat()}")
-        scheduler.run(planned)
+        try:
+            scheduler.run(planned)
+        except BackendStopped:
+            # keep what this run made: the digest holds it, a later run completes it
+            entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
+            if entries:
+                write_atomic(digest_path(options.out_dir, day, lang), render_day(day, entries))
+            raise
         if tally.stopped:
             status = "stopped"
         else:
@@ -233,7 +241,7 @@ def run_digest(
     entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
     path = digest_path(options.out_dir, day, lang)
     order = {p.id: n for n, p in enumerate(papers)}
-    written = {p.id for p, _ in entries}
+    in_digest = {p.id for p, _ in entries}
     provenance = Provenance(
         backend=summarizer.name,
         model=summarizer.model_id,
@@ -241,10 +249,12 @@ def run_digest(
         flagged=tuple(
             (f.paper_id, tuple(sorted({p.check for p in f.problems})))
             for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
-            if f.paper_id in written
+            if f.paper_id in in_digest
         ),
     )
-    write_atomic(path, render_day(day, entries, provenance))
+    written = bool(listing.papers)  # a day with no papers (a weekend) is recorded, not written
+    if written:
+        write_atomic(path, render_day(day, entries, provenance))
     return DigestResult(
         day=day,
         path=path,
@@ -262,4 +272,5 @@ def run_digest(
         checked=tally.checked,
         not_attempted=tally.not_attempted,
         stopped=tally.stopped,
+        written=written,
     )

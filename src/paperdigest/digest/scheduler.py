@@ -15,6 +15,12 @@ calls :meth:`Scheduler.run` touches the database.
 - **Stopping errors.** :class:`~paperdigest.errors.ConfigError` and
   :class:`~paperdigest.errors.BackendStopped` stop new work at once and are raised after the
   papers in flight are saved.
+- **Circuit breaker.** A request that timed out or lost its connection
+  (:class:`~paperdigest.errors.ServerTrouble`) does not fail its paper: the paper goes back to
+  the queue once, and ``breaker`` such failures in a row, across papers, stop the run with
+  :class:`~paperdigest.errors.BackendUnavailable` naming the server and what happened. What
+  is stored is kept and the rest is left for the next run, so a hung server costs about
+  ``breaker`` timeouts, not papers × retries. Any answer resets the count.
 - **Interruption.** Ctrl-C cancels what has not started; what is running finishes and is saved
   (it is paid for), then the interruption goes on.
 """
@@ -27,7 +33,14 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from ..errors import AppError, BackendStopped, BudgetExhausted, ConfigError
+from ..errors import (
+    AppError,
+    BackendStopped,
+    BackendUnavailable,
+    BudgetExhausted,
+    ConfigError,
+    ServerTrouble,
+)
 from ..prompts import PromptSet
 from ..store import Store
 from ..store.claims import claim, heartbeat, release
@@ -51,6 +64,7 @@ class SchedulerOptions:
     claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
     claim_poll: float = 2.0  # seconds between looks at those claims
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+    breaker: int = 2  # timeouts or lost connections in a row (across papers) that stop the run
 
 
 class Scheduler:
@@ -85,6 +99,8 @@ class Scheduler:
         self.deferred: list[tuple[Summarize, str]] = []  # held by another live run
         self.exhausted = False  # every intent has been pulled
         self._planned: Iterator[Reuse | Summarize] = iter(())
+        self.troubles = 0  # ServerTrouble failures in a row (the circuit breaker's count)
+        self.retried: set[str] = set()  # papers put back in the queue after a ServerTrouble
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -199,7 +215,11 @@ class Scheduler:
             tally.stopped = tally.stopped or exc.message
             tally.not_attempted.append(paper.id)
             return
+        except ServerTrouble as exc:
+            self._trouble(intent, exc)
+            return
         except AppError as exc:
+            self.troubles = 0
             if isinstance(exc, RUN_STOPPING):
                 self.fatal = self.fatal or exc
             self.recorder.fail(paper, exc.message)
@@ -209,12 +229,33 @@ class Scheduler:
             self.recorder.fail(paper, f"{exc.__class__.__name__}: {exc}")
             self.progress.advance(paper, "failed")
             return
+        self.troubles = 0
         if isinstance(outcome.error, RUN_STOPPING):
             self.fatal = self.fatal or outcome.error
         if isinstance(outcome.error, BudgetExhausted):
             tally.stopped = tally.stopped or outcome.error.message
         passed = self.recorder.save(intent, outcome)
         self.progress.advance(paper, "summarized" if passed else "flagged")
+
+    def _trouble(self, intent: Summarize, exc: ServerTrouble) -> None:
+        """The circuit breaker: count a timeout or lost connection; stop the run after
+        ``breaker`` in a row; otherwise put the paper back once (a later try may succeed)."""
+        paper = intent.paper
+        self.troubles += 1
+        if self.fatal is not None:
+            self.tally.not_attempted.append(paper.id)
+        elif self.troubles >= max(1, self.options.breaker):
+            self.tally.not_attempted.append(paper.id)
+            self.fatal = BackendUnavailable(
+                f"{exc.message}; {self.troubles} requests in a row failed like this, so the run "
+                "stopped asking (what is stored is kept; the rest is left for the next run)"
+            )
+        elif paper.id in self.retried:
+            self.recorder.fail(paper, exc.message)
+            self.progress.advance(paper, "failed")
+        else:
+            self.retried.add(paper.id)
+            self.queue.append(intent)
 
     def _interrupted(self) -> None:
         """Cancel what has not started; save what is running as it finishes (it is paid for)."""
@@ -234,7 +275,12 @@ class Scheduler:
                 f"waiting {self.options.claim_wait:.0f}s; a later run will reuse it"
             )
         if self.fatal is not None:
-            tally.failed.extend((i.paper.id, "not attempted: the run stopped") for i in self.queue)
+            if isinstance(self.fatal, BackendUnavailable) and self.troubles:
+                tally.not_attempted.extend(i.paper.id for i in self.queue)  # the next run's
+            else:
+                tally.failed.extend(
+                    (i.paper.id, "not attempted: the run stopped") for i in self.queue
+                )
             raise self.fatal
         if tally.stopped is not None:
             tally.not_attempted.extend(i.paper.id for i in self.queue)

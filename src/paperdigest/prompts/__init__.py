@@ -115,7 +115,7 @@ def load_prompts(lang: str, path: str | None = None) -> PromptSet:
         if lang not in available_languages():
             raise ConfigError(
                 f"no prompts for language {lang!r}: available are "
-                f"{', '.join(available_languages())} (or pass --prompt-file)"
+                f"{', '.join(available_languages())}"
             )
         raw = (resources.files("paperdigest.prompts") / f"{lang}.toml").read_bytes()
     try:

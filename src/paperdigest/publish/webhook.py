@@ -1,7 +1,10 @@
 """Post chat messages to a Slack or Discord incoming webhook.
 
 Webhook URLs are secrets: they are never printed, logged or stored. Every message and error names
-the platform ("Slack webhook"), not the URL. Sending goes through :func:`paperdigest.http.request`
+the platform ("Slack webhook"), not the URL; an error answer's body is not printed either (an
+endpoint that echoes its path would print the token; only an error code such as Slack's
+``invalid_blocks`` is), and redirects are not followed (they would re-send the payload
+elsewhere, past the https-only check). Sending goes through :func:`paperdigest.http.request`
 (the project's one retry policy: 429 and 5xx retried, ``Retry-After`` honoured), one message at a
 time, spaced by each platform's webhook rate (Slack: about one message per second).
 """
@@ -9,6 +12,7 @@ time, spaced by each platform's webhook rate (Slack: about one message per secon
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ import httpx
 
 from ..errors import ConfigError, PublishError
 from ..http import HttpPolicy, RateLimiter, make_client, request
+from ..untrusted import safe_url
 
 PLATFORMS = ("slack", "discord")
 SPACING = {"slack": 1.0, "discord": 0.5}  # seconds between messages
@@ -30,11 +35,19 @@ def check_webhook(url: str, platform: str) -> str:
     """The URL if it can be a webhook: https, or http to a loopback address (tests, proxies)."""
     url = url.strip()
     label = LABEL[platform]
+    if safe_url(url) is None and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"the {label} URL must start with https://")
     try:
+        if safe_url(url) is None:
+            raise ValueError("whitespace, control characters, credentials or a bad port")
         parts = urlsplit(url)
         host = parts.hostname or ""
-    except ValueError:
-        raise ConfigError(f"the {label} URL is not a valid URL") from None
+        _ = httpx.URL(url).host  # an invalid IDN host fails here, not as a traceback later
+    except (ValueError, httpx.InvalidURL):
+        raise ConfigError(
+            f"the {label} URL is not a valid URL (whitespace, control characters, a bad port "
+            "or host)"
+        ) from None
     if parts.scheme == "https" and host:
         return url
     if parts.scheme == "http" and host:
@@ -82,7 +95,7 @@ def send_messages(
         retries += 1
         sleep(seconds)
 
-    with make_client(policy, transport=transport) as client:
+    with make_client(policy, transport=transport, follow_redirects=False) as client:
         for i, payload in enumerate(payloads, 1):
             what = f"posting message {i} of {len(payloads)} to the {label}"
             response = request(
@@ -97,16 +110,34 @@ def send_messages(
                 limiter=limiter,
             )
             if not response.is_success:
-                body = " ".join(response.text.split())[:300]
+                # the body is not shown: an endpoint may echo the URL's secret token back
+                why = "a redirect, not followed" if response.is_redirect else _error_code(response)
                 raise PublishError(
-                    f"{what} failed: HTTP {response.status_code}"
-                    + (f": {body}" if body else "")
+                    f"{what} failed: HTTP {response.status_code}: {why}"
                     + (f" ({report.messages} sent before it)" if report.messages else "")
                 )
             report.messages += 1
     report.retries = retries
     report.seconds = time.monotonic() - started
     return report
+
+
+_ERROR_CODE = re.compile(r"[A-Za-z_]{1,40}")
+
+
+def _error_code(response: httpx.Response) -> str:
+    """A platform's error code (Slack ``invalid_blocks``, Discord ``code 50006``), never the
+    body itself: an endpoint may echo the request's path, which holds the secret token."""
+    text = response.text.strip()[:2000]
+    if _ERROR_CODE.fullmatch(text):
+        return text
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError, RecursionError):
+        code = None
+    if isinstance(code, int) and not isinstance(code, bool):
+        return f"code {code}"
+    return "refused (the answer's body is not shown: it may echo the secret URL)"
 
 
 __all__ = ["PLATFORMS", "PublishError", "SendReport", "check_webhook", "send_messages"]

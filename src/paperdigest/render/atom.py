@@ -63,6 +63,8 @@ def _feed(kind: str, lang: str, base_url: str | None, title: str) -> FeedGenerat
         fg.link(href=f"{root}{quote(lang)}/atom/{kind}.xml", rel="self")
         fg.link(href=f"{root}{quote(lang)}/index.html", rel="alternate")
     else:
+        # a self link relative to the feed itself: right wherever the feed is served from
+        fg.link(href=f"{kind}.xml", rel="self")
         fg.link(href="https://huggingface.co/papers", rel="alternate")
     return fg
 
@@ -93,8 +95,8 @@ def papers_feed(
         for entry in day.entries:
             if count >= limit:
                 break
-            if entry.paper.id in seen:
-                continue
+            if entry.paper.id in seen or entry.summary is None:
+                continue  # a paper with no summary in this language is not in its feed
             seen.add(entry.paper.id)
             count += 1
             fe = fg.add_entry(order="append")

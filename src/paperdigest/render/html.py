@@ -18,24 +18,33 @@ a rebuild touches only what changed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..store import Store
 from .json_day import DEFAULT_LANG, Day, languages, load_day, render_day_json
 from .pages import STATIC_FILES, Pages, neighbours, static_file
 
-SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, in the offline index
+_LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
+SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, shown in results
+# Searched, not shown: the rest of the summary and the abstract. Budget: at most this many
+# characters per paper (about 2 KB of index each); 365 days x 30 papers with Korean summaries
+# measure 22.2 MB (4.8 MB gzipped; bench/RESULTS.md), loaded only by the search page.
+SEARCH_FIND_CHARS = 3_000
 
 
 # -- the offline search index --------------------------------------------------------------------
 
 
 def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
-    """One row per paper (its newest day): [id, title, authors, day, votes, text]."""
+    """One row per paper (its newest day): [id, title, authors, day, votes, text, find]:
+    ``text`` is shown in results, ``find`` (the rest of the summary and the abstract) is only
+    searched, so the static search finds what the server's FTS5 search finds."""
     seen: set[str] = set()
     rows: list[list[Any]] = []
     for day in loaded:  # newest day first
@@ -48,8 +57,13 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
             else:
                 text = e.paper.abstract
             text = " ".join(text.split())
+            find = ""
             if len(text) > SEARCH_TEXT_CHARS:
+                find = text[SEARCH_TEXT_CHARS:]
                 text = text[:SEARCH_TEXT_CHARS].rstrip() + "…"
+            if e.summary is not None:
+                find += " " + " ".join(e.paper.abstract.split())
+            find = find.strip()[:SEARCH_FIND_CHARS]
             rows.append(
                 [
                     e.paper.id,
@@ -58,6 +72,7 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
                     day.iso,
                     e.paper.upvotes,
                     text,
+                    find,
                 ]
             )
     return rows
@@ -65,7 +80,8 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
 
 def render_search_index(lang: str, rows: list[list[Any]]) -> str:
     """A script (not JSON: ``fetch`` fails on ``file://``) that sets ``window.PD_SEARCH_INDEX``."""
-    payload = {"v": 1, "lang": lang, "fields": ["id", "title", "authors", "day", "votes", "text"]}
+    fields = ["id", "title", "authors", "day", "votes", "text", "find"]
+    payload: dict[str, Any] = {"v": 2, "lang": lang, "fields": fields}
     payload["papers"] = rows
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     # "<" as \u003c: no "</script>" even if the file is ever inlined; U+2028/9 for old parsers.
@@ -121,6 +137,9 @@ def build_site(
 
     out = Path(out_dir)
     all_langs = list(langs) if langs else languages(store, default_lang)
+    for lang in all_langs:  # a language is a folder name: "../../x" must not leave --out
+        if not _LANG_CODE.fullmatch(lang):
+            raise ConfigError(f"{lang[:20]!r} is not a language code (e.g. ko, en, pt-BR)")
     days = store.days()
     report = SiteReport(out, all_langs, len(days), 0)
     write = _Writer(out, report)

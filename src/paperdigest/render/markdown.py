@@ -31,9 +31,10 @@ from pathlib import Path
 
 from ..models import SECTION_LABELS, Paper, Sections
 from ..settings import DEFAULT_LANG
+from ..untrusted import safe_url
 
 _TITLE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|])")
-_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+_SECTION_SPECIAL = re.compile(r"(\[|\]|<(?=[A-Za-z/!?]))")
 
 
 def escape_inline(text: str) -> str:
@@ -42,8 +43,10 @@ def escape_inline(text: str) -> str:
 
 
 def escape_section(text: str) -> str:
-    """Section text stays as written, except that nothing in it can open an HTML tag."""
-    return _TAG_LIKE.sub(r"\\<", " ".join(text.split()))
+    """Section text stays as written, except that nothing in it can open an HTML tag, a link
+    or an image (``[x](javascript:…)``, a remote tracking pixel): ``[``, ``]`` and a ``<`` that
+    could start a tag are backslash-escaped (the parser undoes it)."""
+    return _SECTION_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def link_url(url: str) -> str:
@@ -52,7 +55,7 @@ def link_url(url: str) -> str:
 
 
 def media_block(paper: Paper) -> str:
-    url = paper.media_url or ""
+    url = safe_url(paper.media_url) or ""  # a newline or a tab would break out of the line
     if not url:
         return ""
     if paper.media_is_video:

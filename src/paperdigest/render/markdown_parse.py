@@ -59,8 +59,11 @@ def unescape_inline(text: str) -> str:
     return _INLINE_ESCAPE.sub(r"\1", text)
 
 
+_SECTION_ESCAPE = re.compile(r"\\([\[\]<])")
+
+
 def unescape_section(text: str) -> str:
-    return text.replace("\\<", "<")
+    return _SECTION_ESCAPE.sub(r"\1", text)
 
 
 def _paper_id(url: str, line: int, where: str) -> str:

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, Oversized
 from ..fsutil import read_text
 from ..models import Paper
 from .base import Listing
@@ -31,6 +31,10 @@ class FileSource:
             raise InputError(
                 f"{self.path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
+        except RecursionError:
+            raise InputError(
+                f"{self.path} is not a list of papers: JSON nested too deeply"
+            ) from None
         error = check_error_body(data)
         if error is not None:
             raise InputError(f"{self.path} holds an API error, not a list: {error}")
@@ -38,9 +42,11 @@ class FileSource:
             raise InputError(f"{self.path}: expected a JSON array of papers")
         return data
 
-    def _parse(self, data: list[object], day: dt.date | None) -> list[Paper]:
+    def _parse(
+        self, data: list[object], day: dt.date | None, skipped: list[str] | None = None
+    ) -> list[Paper]:
         try:
-            return parse_items(data, day)
+            return parse_items(data, day, [] if skipped is None else skipped, skip=Oversized)
         except InputError as exc:
             raise InputError(f"{self.path}: {exc.message}") from None
 
@@ -65,8 +71,14 @@ class FileSource:
                 f"{self.path} lists papers of {file_day.isoformat()}, not {day.isoformat()}: "
                 f"pass --date {file_day.isoformat()} or another file"
             )
-        papers = self._parse(data, day)
-        return Listing(day=day, papers=vote_order(papers), source=f"file:{self.path}")
+        skipped: list[str] = []
+        papers = self._parse(data, day, skipped)
+        return Listing(
+            day=day,
+            papers=vote_order(papers),
+            source=f"file:{self.path.name}",  # the name only: a path is not published
+            skipped=tuple(skipped),
+        )
 
 
 def from_spec(argument: str, **_: object) -> FileSource:

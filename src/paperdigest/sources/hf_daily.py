@@ -10,6 +10,7 @@ import httpx
 from ..errors import FetchError
 from ..http import HttpPolicy, make_client, request
 from ..settings import value
+from ..untrusted import LIMITS, redact_url
 from .base import Listing
 from .hf_format import check_error_body, parse_items, vote_order
 
@@ -43,7 +44,10 @@ class HFDailySource:
             for page in range(MAX_PAGES):
                 params = {"date": day.isoformat(), "limit": self.page_size, "p": page}
                 what = f"Hugging Face daily papers for {day.isoformat()} (page {page + 1})"
-                response = request(client, "GET", url, policy=self.policy, params=params, what=what)
+                response = request(
+                    client, "GET", url, policy=self.policy, params=params, what=what,
+                    max_bytes=LIMITS["response_bytes"], url_label=redact_url(url),
+                )
                 data = self._json(response, what)
                 items = parse_items(data, day, skipped)
                 new = [p for p in items if p.id not in seen]
@@ -56,15 +60,18 @@ class HFDailySource:
                     f"{url} kept returning full pages after {MAX_PAGES} pages; stopped"
                 )
         return Listing(
-            day=day, papers=vote_order(papers), source=self.base_url, skipped=tuple(skipped)
+            day=day,
+            papers=vote_order(papers),
+            source=redact_url(self.base_url),
+            skipped=tuple(skipped),
         )
 
     @staticmethod
     def _json(response: httpx.Response, what: str) -> list[object]:
-        url = str(response.request.url)
+        url = redact_url(str(response.request.url))
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             data = None
             if response.is_success:
                 raise FetchError(f"{what}: the answer is not JSON ({url})", url=url) from None

@@ -1,19 +1,22 @@
 """Parse the Hugging Face ``daily_papers`` JSON shape into Paper records.
 
 Only ``paper.id`` and a title are required; every other field is optional and type-checked.
+Everything is untrusted (:mod:`paperdigest.untrusted`): the id must be an arXiv id, text is
+cleaned of control and bidi-override characters, URLs that are not plain http(s) are dropped,
+and an item with a field over its size limit is refused (the HF source skips it with a warning).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
-from ..errors import FormatError
+from ..errors import FormatError, Oversized
 from ..models import Paper, one_line
+from ..untrusted import LIMITS, clean_text, is_arxiv_id, safe_url
 
 THUMBNAIL_PATTERN = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"
-_ID_OK = re.compile(r"^[A-Za-z0-9.\-/]+$")
+MAX_VOTES = 10**9  # a vote count above this is a broken value: capped (SQLite holds 2^63)
 
 
 
@@ -25,9 +28,9 @@ def _int(value: Any) -> int:
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):
-        return max(0, value)
+        return min(MAX_VOTES, max(0, value))
     if isinstance(value, float) and value.is_integer():
-        return max(0, int(value))
+        return min(MAX_VOTES, max(0, int(value)))
     return 0
 
 
@@ -35,11 +38,28 @@ def _authors(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list):
         return ()
     names: list[str] = []
-    for author in raw:
+    for author in raw[: LIMITS["authors"]]:
         name = _str(author.get("name")) if isinstance(author, dict) else _str(author)
         if name:
-            names.append(one_line(name))
+            name = clean_text(name, limit=LIMITS["author"])
+            if name:
+                names.append(name)
     return tuple(names)
+
+
+def _url(value: Any) -> str | None:
+    return safe_url(_str(value))
+
+
+def _text(value: str, field: str, index: int, paper_id: str, *, one_line: bool = True) -> str:
+    """A cleaned field; over its size limit the item is refused (skipped with a warning)."""
+    limit = LIMITS[field]
+    if len(value) > limit:
+        raise Oversized(
+            f"item {index} (paper {paper_id}) has a {len(value):,}-character {field}, over the "
+            f"{limit:,}-character limit"
+        )
+    return clean_text(value, one_line=one_line)
 
 
 def _media(item: dict[str, Any], paper: dict[str, Any], paper_id: str) -> str | None:
@@ -50,7 +70,7 @@ def _media(item: dict[str, Any], paper: dict[str, Any], paper_id: str) -> str | 
             if isinstance(value, list):
                 candidates.extend(value)
     candidates.append(item.get("thumbnail"))
-    urls = [u for u in (_str(c) for c in candidates) if u and u.startswith(("http://", "https://"))]
+    urls = [u for u in (_url(c) for c in candidates) if u]
     videos = [u for u in urls if Paper(id="x", title="x", media_url=u).media_is_video]
     if videos:
         return videos[0]
@@ -68,23 +88,32 @@ def parse_item(item: Any, index: int, list_date: dt.date | None) -> Paper:
     paper_id = _str(paper.get("id"))
     if not paper_id:
         raise FormatError(f"item {index} has no 'paper.id'")
-    if not _ID_OK.match(paper_id) or ".." in paper_id:
-        raise FormatError(f"item {index} has a malformed paper id {paper_id!r}")
     title = _str(item.get("title")) or _str(paper.get("title"))
+    if not title:
+        raise FormatError(f"item {index} (paper {clean_text(paper_id, limit=40)}) has no title")
+    if not is_arxiv_id(paper_id):
+        shown = clean_text(paper_id, limit=40)
+        raise FormatError(f"item {index} has a paper id that is not an arXiv id: {shown!r}")
+    title = one_line(_text(title, "title", index, paper_id))
     if not title:
         raise FormatError(f"item {index} (paper {paper_id}) has no title")
     abstract = paper.get("summary")
+    published = _str(paper.get("publishedAt"))
     return Paper(
         id=paper_id,
-        title=one_line(title),
+        title=title,
         authors=_authors(paper.get("authors")),
-        abstract=abstract.strip() if isinstance(abstract, str) else "",
+        abstract=(
+            _text(abstract.strip(), "abstract", index, paper_id, one_line=False)
+            if isinstance(abstract, str)
+            else ""
+        ),
         upvotes=_int(paper.get("upvotes")),
         media_url=_media(item, paper, paper_id),
-        published_at=_str(paper.get("publishedAt")),
+        published_at=clean_text(published, limit=64) if published else None,
         list_date=list_date,
-        github_url=_str(paper.get("githubRepo")),
-        project_url=_str(paper.get("projectPage")),
+        github_url=_url(paper.get("githubRepo")),
+        project_url=_url(paper.get("projectPage")),
     )
 
 
@@ -107,12 +136,17 @@ def item_list_date(item: Any) -> dt.date | None:
 
 
 def parse_items(
-    data: Any, list_date: dt.date | None, skipped: list[str] | None = None
+    data: Any,
+    list_date: dt.date | None,
+    skipped: list[str] | None = None,
+    *,
+    skip: type[FormatError] = FormatError,
 ) -> list[Paper]:
     """Parse a whole page (a JSON array). Duplicate ids keep their first occurrence.
 
     A malformed item raises :class:`FormatError`, unless ``skipped`` is given: then the item is
-    left out and the reason appended there.
+    left out and the reason appended there (only errors of type ``skip``: a saved file skips
+    only :class:`~paperdigest.errors.Oversized` items and refuses malformed ones).
     """
     if not isinstance(data, list):
         raise FormatError(f"expected a JSON array of papers, got a {type(data).__name__}")
@@ -122,7 +156,7 @@ def parse_items(
         try:
             paper = parse_item(item, index, list_date)
         except FormatError as exc:
-            if skipped is None:
+            if skipped is None or not isinstance(exc, skip):
                 raise
             skipped.append(exc.message)
             continue

@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from ..errors import StoreError
 from ..models import Paper, Sections, Summary
+from ..untrusted import public_source, redact
 from .connect import check_store, check_writable, connect_readonly, disk_hint, use_wal
 from .migrations import apply_migrations
 
@@ -166,7 +167,7 @@ class Store:
                 "ON CONFLICT(day) DO UPDATE SET source = excluded.source, "
                 "fetched_at = excluded.fetched_at, "
                 "n_papers = max(days.n_papers, excluded.n_papers)",
-                (day.isoformat(), source, now, len(papers)),
+                (day.isoformat(), public_source(source), now, len(papers)),
             )
             for position, paper in enumerate(papers):
                 db.execute(
@@ -212,8 +213,11 @@ class Store:
             dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"], row["n_papers"]
         )
 
-    def days(self) -> list[DayInfo]:
-        rows = self.db.execute("SELECT * FROM days ORDER BY day DESC").fetchall()
+    def days(self, *, empty: bool = False) -> list[DayInfo]:
+        """Fetched days, newest first. A day with no papers (a weekend) is recorded but left
+        out (no page, archive or feed entry; navigation skips it) unless ``empty``."""
+        where = "" if empty else " WHERE n_papers > 0"
+        rows = self.db.execute(f"SELECT * FROM days{where} ORDER BY day DESC").fetchall()
         return [
             DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"], r["n_papers"])
             for r in rows
@@ -324,6 +328,8 @@ class Store:
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")
+        if isinstance(fields.get("source"), str):
+            fields["source"] = public_source(fields["source"])
         cols = ["command", "started_at", *fields]
         values = [command, utcnow(), *fields.values()]
         with self.transaction() as db:
@@ -354,7 +360,7 @@ class Store:
                     summarized,
                     reused,
                     failed,
-                    json.dumps(list(errors), ensure_ascii=False),
+                    redact(json.dumps(list(errors), ensure_ascii=False)),
                     status,
                     run_id,
                 ),

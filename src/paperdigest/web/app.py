@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +41,7 @@ from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_da
 from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..store import Store
 from ..store.search import MAX_LIMIT, search
+from .cache import DatabaseVersion, ResponseCache
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
@@ -122,6 +124,9 @@ def create_app(
         "Read-only.",
         lifespan=lifespan,
     )
+    version = DatabaseVersion(path)
+    # pages, feeds and API answers are kept until the database changes; ETag, 304, HEAD
+    app.add_middleware(ResponseCache, version=version)
 
     def langs() -> list[str]:
         with langs_lock:
@@ -167,8 +172,12 @@ def create_app(
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         parts = request.url.path.strip("/").split("/")
         lang = parts[0] if parts and parts[0] in langs() else default_lang
-        message = exc.detail if exc.detail != "Not Found" else ui_strings(lang)["not_found"]
-        return html(pages().not_found(str(message), lang=lang), 404)
+        # the page's language, not the English detail meant for the API
+        return html(pages().not_found(ui_strings(lang)["not_found"], lang=lang), 404)
+
+    @app.exception_handler(sqlite3.Error)
+    async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        return JSONResponse({"detail": f"the database cannot be read: {exc}"}, status_code=503)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -317,10 +326,32 @@ def create_app(
         older = days[1].day.isoformat() if len(days) > 1 else None
         return html(pages().day(latest, lang=lang, depth=depth, page="index", older=older))
 
+    health: dict[str, str] = {}  # database version -> "ok" or what is wrong
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:
-        stores.get().db.execute("SELECT 1").fetchone()
+        """ok only when the whole database reads back (a quick check, once per change)."""
+        now, _ = version()
+        if now not in health:
+            try:  # a fresh connection: a long-lived one may answer from its page cache
+                fresh = stores.opener()
+                try:
+                    rows = fresh.db.execute("PRAGMA quick_check(1)").fetchall()
+                finally:
+                    fresh.close()
+                verdict = str(rows[0][0]) if rows else "no answer"
+            except (sqlite3.Error, AppError) as exc:
+                verdict = str(exc)
+            health.clear()
+            health[now] = verdict
+        verdict = health[now]
+        if verdict != "ok":
+            return PlainTextResponse(f"database unreadable: {verdict[:200]}\n", status_code=503)
         return PlainTextResponse("ok\n")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon: an empty answer, not a 404 page
 
     @app.get("/", include_in_schema=False)
     def home() -> HTMLResponse:
@@ -375,7 +406,8 @@ def create_app(
             raise StarletteHTTPException(404, f"not a date: {stem[:40]!r}") from None
         store = stores.get()
         days = store.days()
-        if store.day_info(day) is None:
+        info = store.day_info(day)
+        if info is None or not info.n_papers:  # a day with no papers has no page
             raise StarletteHTTPException(404, f"no digest for {day.isoformat()}")
         loaded = load_day(store, day, lang)
         if ext == "json":
@@ -387,15 +419,16 @@ def create_app(
         return html(pages().day(loaded, lang=lang, depth=2, newer=newer, older=older))
 
     @app.get("/{lang}/atom/{name}", include_in_schema=False)
-    def feed(lang: str, name: str, request: Request) -> Response:
+    def feed(lang: str, name: str) -> Response:
         check_lang(lang)
         if name not in ("papers.xml", "digest.xml"):
             raise StarletteHTTPException(404)
         store = stores.get()
         loaded = [load_day(store, d.day, lang) for d in store.days()[:_FEED_DAYS]]
-        base = str(request.base_url)
+        # not the Host header: a client must not choose the links in a feed (the self link is
+        # relative, or the --base-url the site was given)
         render = papers_feed if name == "papers.xml" else digest_feed
-        body = render(loaded, lang=lang, base_url=base, pages=pages())
+        body = render(loaded, lang=lang, base_url=None, pages=pages())
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     return app

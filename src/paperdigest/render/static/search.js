@@ -21,6 +21,7 @@
     var out = [], parts = norm(q).split(/[\s"]+/);
     for (var i = 0; i < parts.length && out.length < MAX_TERMS; i++) {
       var t = parts[i].replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+      t = t.replace(/^arxiv:/, "").replace(/^(\d{4}\.\d{4,5})v\d+$/, "$1");  // an id, any version
       if (t && out.indexOf(t) < 0) out.push(t);
     }
     return out;
@@ -29,8 +30,9 @@
   function prepare() {
     var index = window.PD_SEARCH_INDEX, rows = (index && index.papers) || [];
     docs = rows.map(function (r) {
+      // x: the id, the whole summary and the abstract (r[6]), as the server's search has them
       return { id: r[0], title: r[1], authors: r[2], day: r[3], votes: r[4], text: r[5],
-               t: norm(r[1]), a: norm(r[2]), x: norm(r[5]) };
+               t: norm(r[1]), a: norm(r[2]), x: norm(r[0] + " " + r[5] + " " + (r[6] || "")) };
     });
   }
 

@@ -1,0 +1,209 @@
+"""HTTP caching for the read-only server: answers are kept until the database changes.
+
+:class:`DatabaseVersion` names the database's state from ``stat`` of the file and its WAL (a
+commit changes one of them), which costs microseconds. :class:`ResponseCache` is an ASGI
+middleware around the app:
+
+- ``GET`` answers with status 200 are kept (LRU, bounded in entries and bytes) with the version
+  they were made at, and replayed while the version is the same: a page, a feed or an API answer
+  is rendered once per database change, not once per request.
+- Every cached kind of answer carries an ``ETag`` (the version and the request) and
+  ``Last-Modified`` (the database's change time); ``If-None-Match`` / ``If-Modified-Since`` get
+  ``304 Not Modified``.
+- ``HEAD`` is answered for every ``GET`` route: the same status and headers, no body.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+UNCACHED = ("/healthz", "/docs", "/redoc", "/openapi.json")
+
+
+class DatabaseVersion:
+    """The database's state as a short token, and when it last changed (epoch seconds)."""
+
+    def __init__(self, path: Path) -> None:
+        self.paths = [path, path.with_name(path.name + "-wal")]
+
+    def __call__(self) -> tuple[str, float]:
+        parts: list[str] = []
+        newest = 0.0
+        for path in self.paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                parts.append("-")
+                continue
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
+            newest = max(newest, st.st_mtime)
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16], newest
+
+
+class _Entry:
+    __slots__ = ("body", "headers", "version")
+
+    def __init__(self, version: str, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.version = version
+        self.headers = headers
+        self.body = body
+
+
+class ResponseCache:
+    """The ASGI middleware described in the module docstring."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        version: Callable[[], tuple[str, float]],
+        *,
+        max_entries: int = 2048,
+        max_bytes: int = 64_000_000,
+        max_body: int = 4_000_000,
+    ) -> None:
+        self.app = app
+        self.version = version
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_body = max_body
+        self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = dict(scope, method="GET")
+        path: str = scope["path"]
+        if path in UNCACHED:
+            await self.app(scope, receive, _without_body(send) if head else send)
+            return
+        key = (path, bytes(scope.get("query_string", b"")))
+        version, changed = self.version()
+        etag = _etag(version, key)
+        modified = email.utils.formatdate(changed, usegmt=True)
+        request_headers = dict(scope.get("headers") or [])
+        if _not_modified(request_headers, etag, changed):
+            validators = [(b"etag", etag.encode()), (b"last-modified", modified.encode())]
+            await _send(send, 304, validators, b"", head=True)
+            return
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry.version == version:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            else:
+                entry = None
+                self.misses += 1
+        if entry is not None:
+            await _send(send, 200, entry.headers, entry.body, head=head)
+            return
+        await self._fill(scope, receive, send, key, version, etag, modified, head)
+
+    async def _fill(self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes],
+                    version: str, etag: str, modified: str, head: bool) -> None:
+        """Run the app, pass its answer on (with validators), and keep a 200 answer."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size, keep
+            if message["type"] == "http.response.start":
+                start = message
+                if message["status"] != 200:
+                    keep = False
+                    await send(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            assert start is not None
+            if not keep:
+                await send(message if not head else {**message, "body": b""})
+                return
+            body = message.get("body", b"")
+            chunks.append(body)
+            size += len(body)
+            if not message.get("more_body", False):
+                headers = [(k, v) for k, v in start.get("headers", [])
+                           if k.lower() not in (b"etag", b"last-modified", b"content-length")]
+                headers += [(b"etag", etag.encode()), (b"last-modified", modified.encode())]
+                whole = b"".join(chunks)
+                headers.append((b"content-length", str(len(whole)).encode()))
+                self._keep(key, _Entry(version, headers, whole))
+                await _send(send, 200, headers, whole, head=head)
+
+        await self.app(scope, receive, capture)
+
+    def _keep(self, key: tuple[str, bytes], entry: _Entry) -> None:
+        if len(entry.body) > self.max_body:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._entries and (
+                len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+
+def _etag(version: str, key: tuple[str, bytes]) -> str:
+    digest = hashlib.sha1(key[0].encode() + b"?" + key[1]).hexdigest()[:16]
+    return f'"{version}-{digest}"'
+
+
+def _not_modified(headers: dict[bytes, bytes], etag: str, changed: float) -> bool:
+    match = headers.get(b"if-none-match")
+    if match is not None:
+        tags = [t.strip().removeprefix("W/") for t in match.decode("latin-1").split(",")]
+        return etag in tags or "*" in tags
+    since = headers.get(b"if-modified-since")
+    if since is not None:
+        try:
+            when = email.utils.parsedate_to_datetime(since.decode("latin-1"))
+        except (TypeError, ValueError):
+            return False
+        return when is not None and int(changed) <= when.timestamp()
+    return False
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+                *, head: bool) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+def _without_body(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return wrapped
+
+
+__all__ = ["DatabaseVersion", "ResponseCache"]
