@@ -39,7 +39,7 @@ def test_one_paper_of_the_shared_day(
         assert proc.returncode == 0, proc.stderr
         assert "assembling the default model" in proc.stderr  # first use, in this home
         assert lm.default_model_path().stat().st_size == lm.DEFAULT_MODEL_SIZE
-        assert "[local: qwen2.5-coder-1.5b-instruct-q4_k_m]" in proc.stderr
+        assert "[local: qwen2.5-coder-1.5b-instruct-q4_k_m+translate]" in proc.stderr
 
         entries = read_digest(Path(proc.stdout.strip().splitlines()[-1])).entries
         assert len(entries) == 1
