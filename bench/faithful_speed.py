@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from local_day import cpu_name  # bench/: the same machine line as the day benchmark
 from paperdigest.digest.repair import checks_for, summarize_checked
 from paperdigest.prompts import abstract_input, load_prompts
 from paperdigest.sources.hf_format import parse_items
@@ -30,17 +29,6 @@ from paperdigest.summarize.local import LocalSummarizer
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = ROOT.parent / "shared" / "data" / "hf-daily-2024-07-22.json"
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown"
-    for line in out.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def main() -> int:

@@ -619,6 +619,10 @@ class LocalSummarizer(Summarizer):
 
     def _complete(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> str:
         """One chat completion's text, its cost recorded."""
+        return str(self._choice(messages, settings)["message"]["content"] or "")
+
+    def _choice(self, messages: list[dict[str, str]], settings: dict[str, Any]) -> Any:
+        """One chat completion's first choice; its tokens and time recorded."""
         started = time.perf_counter()
         try:
             response = self.llm.create_chat_completion(messages, **settings)
@@ -633,7 +637,7 @@ class LocalSummarizer(Summarizer):
             )
         )
         self.usage.add(tokens=int(usage.get("total_tokens", 0)))
-        return str(response["choices"][0]["message"]["content"] or "")
+        return response["choices"][0]
 
     def _section(
         self,
@@ -642,21 +646,7 @@ class LocalSummarizer(Summarizer):
         instructions: str,
         lang: str | None = None,
     ) -> str:
-        started = time.perf_counter()
-        try:
-            response = self.llm.create_chat_completion(messages, **settings)
-        except ValueError as exc:  # e.g. the prompt does not fit the context
-            raise BackendError(f"llama.cpp refused the request: {exc}") from None
-        usage = response.get("usage") or {}
-        self.calls.append(
-            CallStats(
-                int(usage.get("prompt_tokens", 0)),
-                int(usage.get("completion_tokens", 0)),
-                time.perf_counter() - started,
-            )
-        )
-        self.usage.add(tokens=int(usage.get("total_tokens", 0)))
-        choice = response["choices"][0]
+        choice = self._choice(messages, settings)
         return parse_section_answer(
             choice["message"]["content"],
             cut_off=choice.get("finish_reason") == "length",
