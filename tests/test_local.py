@@ -20,17 +20,14 @@ from paperdigest.errors import ConfigError, InvalidAnswer
 from paperdigest.models import SECTION_KEYS
 from paperdigest.prompts import load_prompts
 from paperdigest.summarize import local_model as lm
-from paperdigest.summarize.local import (
-    CUT_NOTE,
+from paperdigest.summarize.decoding import (
     MAX_SENTENCE_CHARS,
     LatinStartPenalty,
-    LocalSummarizer,
     NumberGuard,
-    context_size,
-    fit_input,
     parse_section_answer,
     source_numbers,
 )
+from paperdigest.summarize.local import CUT_NOTE, LocalSummarizer, context_size, fit_input
 
 # These reach the local backend's checks of the model file, which come after its import of
 # llama_cpp; without the `local` extra the install hint is the (one-line) error instead.

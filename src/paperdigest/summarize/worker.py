@@ -11,10 +11,10 @@ Design (why a process and not a thread or a fork):
 - **A dedicated child process** loads the model once and serves one call at a time: the local
   backend already runs one paper at a time (one model, one context), so nothing is lost. When
   it dies, the parent sees the signal in the exit status and raises :class:`WorkerCrashed`, a
-  :class:`~paperdigest.errors.BackendStopped`: the pipeline stops new work, keeps every summary
+  :class:`~paperdigest.errors.BackendStopped`: the digest stops new work, keeps every summary
   already saved, and the CLI prints one line naming the paper, the signal, its likely cause and
   the fix; exit 1, or 2 when the worker had served no paper yet.
-- **Spawned, not forked**: the parent has threads (the pipeline's pool, SQLite), which a fork
+- **Spawned, not forked**: the parent has threads (the scheduler's pool, SQLite), which a fork
   would copy in unknown states; a fresh interpreter imports only the summarizer.
 - **A framed protocol on two pipes of its own** (4-byte length + pickle), not stdin/stdout: a
   native library that prints to fd 1 cannot corrupt the channel. The child also points its
@@ -152,7 +152,7 @@ class WorkerSummarizer(Summarizer):
         self._to_child = self._from_child = -1
         self._dead: WorkerCrashed | None = None
         info = self._start()
-        # The hosted summarizer's identity, as instance attributes (the pipeline reads them).
+        # The hosted summarizer's identity, as instance attributes (the digest reads them).
         self.__dict__.update(
             name=info["name"],
             max_concurrency=info["max_concurrency"],
