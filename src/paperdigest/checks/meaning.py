@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..models import SECTION_LABELS
 from ..text.meaning import (
+    NOTHING_FAITHFUL,
     aligned_source,
     direction_conflict,
     foreign_script,
@@ -23,13 +24,7 @@ from ..text.meaning import off_topic as _off_topic
 from ..text.sentences import sentences
 from . import CheckInput, Problem
 
-# Sentences the faithful writer puts in a section it could not fill: honest, not vacuous.
-_PLACEHOLDERS = frozenset(
-    {
-        "초록의 해당 내용을 충실하게 옮긴 문장이 없어 생략합니다.",
-        "No sentence of the abstract could be rendered faithfully for this part.",
-    }
-)
+_PLACEHOLDERS = frozenset(NOTHING_FAITHFUL.values())  # honest, not judged as sentences
 
 
 def _label(key: str) -> str:

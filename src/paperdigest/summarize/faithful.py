@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from ..models import Sections
 from ..text.figures import result_numbers
 from ..text.meaning import (
+    NOTHING_FAITHFUL,
     direction_conflict,
     foreign_script,
     foreign_terms,
@@ -43,11 +44,6 @@ from .extractive import METHOD_CUES, RESULT_CUES
 
 __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "translation_problems"]
 
-# What a section says when none of its sentences could be rendered faithfully.
-NOTHING_FAITHFUL = {
-    "ko": "초록의 해당 내용을 충실하게 옮긴 문장이 없어 생략합니다.",
-    "en": "No sentence of the abstract could be rendered faithfully for this part.",
-}
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_SOURCE_CHARS = 700  # a longer "sentence" is a run-on or a list: too much for one request
 # Korean characters (no spaces) per English character of the source: below this, content was

@@ -30,6 +30,7 @@ from .numbers import find_numbers
 from .scripts import strip_parentheses
 
 __all__ = [
+    "NOTHING_FAITHFUL",
     "aligned_source",
     "direction_conflict",
     "distinctive_terms",
@@ -41,6 +42,13 @@ __all__ = [
     "off_topic",
     "repeats_itself",
 ]
+
+# What a section says when none of its sentences could be rendered faithfully: an honest
+# placeholder (the faithful writer puts it there; the checks do not judge it as a sentence).
+NOTHING_FAITHFUL = {
+    "ko": "초록의 해당 내용을 충실하게 옮긴 문장이 없어 생략합니다.",
+    "en": "No sentence of the abstract could be rendered faithfully for this part.",
+}
 
 # -- scripts ------------------------------------------------------------------------------------
 
