@@ -27,8 +27,10 @@ from ..prompts import PromptSet, load_prompts
 from ..settings import Settings
 from ..sources import Source, open_source
 from ..store import Store, check_store
+from ..store.engine import is_postgres_url
 from ..summarize import BackendConfig, make_summarizer, resolve_auto
 from ..summarize.base import Summarizer
+from ..untrusted import redact
 from .inputs import DigestInputs, Notify, digest_inputs
 
 if TYPE_CHECKING:
@@ -71,9 +73,17 @@ class App:
         self._source = _source
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | str:
+        """The SQLite file, or the ``postgresql://`` URL as given (credentials included)."""
         db = self.settings.get("db")
+        if is_postgres_url(db):
+            return str(db)
         return Path(db).expanduser() if db else default_db_path()
+
+    @property
+    def db_label(self) -> str:
+        """The database as messages may show it (no password)."""
+        return redact(str(self.db_path))
 
     @property
     def lang(self) -> str:
@@ -81,9 +91,10 @@ class App:
 
     def open_store(self, *, readonly: bool = False, must_exist: bool = False) -> Store:
         """The database; with ``must_exist``, a missing file is a one-line error."""
-        if must_exist and not self.db_path.exists():
-            raise StoreError(f"database not found: {self.db_path} (run `paperdigest digest` first)")
-        return Store(self.db_path, readonly=readonly)
+        path = self.db_path
+        if must_exist and isinstance(path, Path) and not path.exists():
+            raise StoreError(f"database not found: {path} (run `paperdigest digest` first)")
+        return Store(path, readonly=readonly)
 
     def open_source(self) -> Source:
         if self._source is not None:

@@ -57,7 +57,7 @@ def publish(
     if site_url and not site_url.startswith(("https://", "http://")):
         raise click.BadParameter("must start with https:// or http://", param_hint="--site-url")
     app = open_app(Settings.load(db=db_path, lang=lang))
-    path = app.db_path
+    path = app.db_label
     with app.open_store(readonly=True) as store:
         day = parse_day(date_)
         if day is None:

@@ -37,7 +37,7 @@ def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool
     import uvicorn
 
     app = open_app(Settings.load(db=db_path, lang=lang))
-    path = app.db_path
+    path = app.db_label
     with app.open_store(readonly=True) as store:
         if not has_index(store):
             click.echo(

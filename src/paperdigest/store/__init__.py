@@ -1,11 +1,14 @@
-"""SQLite storage: papers, day lists, summaries and runs in one file.
+"""Storage: papers, day lists, summaries and runs in one SQLite file or a PostgreSQL database.
 
 One connection per Store, autocommit mode with explicit ``BEGIN IMMEDIATE`` transactions, WAL
 journal so readers never block the writer. Opening applies any missing named migration.
 
+A ``postgresql://`` URL opens PostgreSQL instead (the ``postgres`` extra): the same methods,
+the same SQL, the same named migrations (see :mod:`.engine` and :mod:`.migrations`).
+
 Every database error leaves a Store as :class:`~paperdigest.errors.StoreError` (one line, exit 2):
 the transaction maps what happens inside it, and every public method of :class:`Store` maps what
-its reads raise (``sqlite3.IntegrityError`` included).
+its reads raise (``sqlite3.IntegrityError`` included, and psycopg's errors).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from ..errors import StoreError
 from ..models import Paper, Sections, Summary
 from ..untrusted import public_source, redact
 from .connect import check_store, check_writable, connect_readonly, disk_hint, use_wal
-from .migrations import apply_migrations
+from .engine import SQLITE, Connection, PgConnection, is_postgres_url, postgres_engine
+from .migrations import MIGRATIONS, apply_migrations, apply_pg_migrations
 
 
 def utcnow() -> str:
@@ -57,17 +61,22 @@ _T = TypeVar("_T")
 
 
 def database_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """``method`` with any ``sqlite3.Error`` it raises turned into a :class:`StoreError`; for
-    Store methods and the store's module functions (their first argument is the Store)."""
+    """``method`` with any database error it raises (``sqlite3.Error``, ``psycopg.Error``)
+    turned into a :class:`StoreError`; for Store methods and the store's module functions (their
+    first argument is the Store)."""
 
     @functools.wraps(method)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(*args, **kwargs)
-        except sqlite3.Error as exc:
+        except Exception as exc:
             store = args[0]
-            path = getattr(store, "path", "the database")
-            raise StoreError(f"database error in {path}: {exc}") from None
+            engine = getattr(store, "engine", SQLITE)
+            if not isinstance(exc, engine.errors):
+                raise
+            where = getattr(store, "location", "the database")
+            message = redact(" ".join(str(exc).split()))
+            raise StoreError(f"database error in {where}: {message}") from None
 
     return wrapper
 
@@ -80,36 +89,64 @@ def _map_database_errors(cls: type[_T]) -> type[_T]:
     return cls
 
 
-
 @_map_database_errors
 class Store:
+    """The database: a SQLite file (the default) or a ``postgresql://`` URL (the postgres
+    extra). The same methods and SQL serve both; :mod:`.engine` holds what differs."""
+
+    db: Connection
+
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
-        self.path = Path(path)
         self.readonly = readonly
+        if is_postgres_url(path):
+            self._open_postgres(str(path))
+            return
+        self.engine = SQLITE
+        self.path = Path(path)
+        self.location = str(self.path)
         try:
             if readonly:
                 if not self.path.exists():
                     raise StoreError(f"database not found: {self.path}")
-                self.db = connect_readonly(self.path)
+                db = connect_readonly(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 check_writable(self.path)
-                self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 30000")
+                db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db = db
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
-                use_wal(self.db)
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                apply_migrations(self.db, utcnow())
+                use_wal(db)
+                db.execute("PRAGMA synchronous = NORMAL")
+                apply_migrations(db, utcnow())
             else:
-                self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"cannot open database {self.path}: {exc}{disk_hint(self.path)}"
             ) from None
         except OSError as exc:
             raise StoreError(f"cannot open database {self.path}: {exc.strerror}") from None
+
+    def _open_postgres(self, url: str) -> None:
+        self.engine = postgres_engine()
+        self.location = redact(url)
+        self.path = Path("/nonexistent/postgresql")  # no file: messages use ``location``
+        pg = PgConnection(url, readonly=self.readonly)
+        self.db = pg
+        try:
+            if not self.readonly:
+                apply_pg_migrations(pg, utcnow())
+        except self.engine.errors as exc:
+            pg.close()
+            message = redact(" ".join(str(exc).split()))
+            raise StoreError(f"cannot open database {self.location}: {message}") from None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.name == "postgresql"
 
     def close(self) -> None:
         self.db.close()
@@ -121,40 +158,54 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
+        errors = self.engine.errors
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot write to {self.path}: {exc}") from None
+            self.db.execute(self.engine.begin)
+        except errors as exc:
+            raise StoreError(f"cannot write to {self.location}: {_one_line(exc)}") from None
         try:
             yield self.db
-        except sqlite3.Error as exc:  # read-only file, full disk, lock timeout, a constraint
+        except errors as exc:  # read-only file, full disk, lock timeout, a constraint
             self._rollback()
-            raise StoreError(f"cannot write to {self.path}: {exc}{self._disk_hint()}") from None
+            raise StoreError(
+                f"cannot write to {self.location}: {_one_line(exc)}{self._disk_hint()}"
+            ) from None
         except BaseException:
             self._rollback()
             raise
         else:
             try:
                 self.db.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
+            except errors as exc:
                 self._rollback()
                 raise StoreError(
-                    f"cannot write to {self.path}: {exc}{self._disk_hint()}"
+                    f"cannot write to {self.location}: {_one_line(exc)}{self._disk_hint()}"
                 ) from None
 
     def _rollback(self) -> None:
         """Roll back if a transaction is still open (SQLite ends it by itself on some errors,
         such as a full disk; a second ROLLBACK would hide the real error)."""
         if self.db.in_transaction:
-            with suppress(sqlite3.DatabaseError):
+            with suppress(*self.engine.errors):
                 self.db.execute("ROLLBACK")
 
     def _disk_hint(self) -> str:
-        return disk_hint(self.path)
+        return "" if self.is_postgres else disk_hint(self.path)
+
+    def health(self) -> str:
+        """'ok' when the database reads back, else what is wrong (``/healthz``)."""
+        if self.is_postgres:
+            row = self.db.execute("SELECT count(*) FROM migrations").fetchone()
+            return "ok" if row is not None else "no answer"
+        rows = self.db.execute("PRAGMA quick_check(1)").fetchall()
+        return str(rows[0][0]) if rows else "no answer"
 
     def migrations(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+        """The names of the applied migrations, in the order they were declared."""
+        order = {name: n for n, (name, _) in enumerate(MIGRATIONS)}
+        names = [str(r[0]) for r in self.db.execute("SELECT name FROM migrations")]
+        return sorted(names, key=lambda name: (order.get(name, len(order)), name))
 
     # -- papers and day lists ------------------------------------------------------------------
 
@@ -162,11 +213,14 @@ class Store:
         """Record one fetch of a day's list: upsert the papers, their votes and positions."""
         now = utcnow()
         with self.transaction() as db:
+            # workers fetching the same day at once upsert one after the other (no deadlock)
+            self.engine.serialize(db, f"listing:{day.isoformat()}")
             db.execute(
                 "INSERT INTO days (day, source, fetched_at, n_papers) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(day) DO UPDATE SET source = excluded.source, "
                 "fetched_at = excluded.fetched_at, "
-                "n_papers = max(days.n_papers, excluded.n_papers)",
+                "n_papers = CASE WHEN excluded.n_papers > days.n_papers THEN excluded.n_papers "
+                "ELSE days.n_papers END",
                 (day.isoformat(), public_source(source), now, len(papers)),
             )
             for position, paper in enumerate(papers):
@@ -334,10 +388,11 @@ class Store:
         values = [command, utcnow(), *fields.values()]
         with self.transaction() as db:
             cur = db.execute(
-                f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                " RETURNING id",
                 values,
             )
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def finish_run(
         self,
@@ -371,7 +426,11 @@ class Store:
         return [dict(r) for r in rows]
 
 
-def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:
+def _one_line(exc: BaseException) -> str:
+    return redact(" ".join(str(exc).split()))
+
+
+def _paper(row: Any, day: dt.date | None) -> Paper:
     return Paper(
         id=row["id"],
         title=row["title"],
@@ -386,7 +445,7 @@ def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:
     )
 
 
-def _summary(row: sqlite3.Row) -> Summary:
+def _summary(row: Any) -> Summary:
     sections = Sections(
         whats_new=row["whats_new"],
         technical_details=row["technical_details"],

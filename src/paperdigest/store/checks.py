@@ -67,7 +67,7 @@ def save_checks(
         )
         status = "flagged" if problems else "ok"
         db.execute(
-            "UPDATE summaries SET status = ? WHERE id = ? AND status IS NOT ?",
+            "UPDATE summaries SET status = ? WHERE id = ? AND status <> ?",
             (status, summary_id, status),
         )
     return CheckRecord(summary_id, now, list(checks), list(problems), list(attempts), version)

@@ -1,7 +1,8 @@
 """Claims: a row per summary being made, so concurrent runs on one database split the work.
 
 A claim is taken in the same ``BEGIN IMMEDIATE`` transaction that checks for a finished summary,
-so two runs can never both decide to summarize one key. A claim whose process is gone (same
+so two runs can never both decide to summarize one key (on PostgreSQL, under a transaction-scoped
+advisory lock on the key, so runs on any number of hosts share the protocol). A claim whose process is gone (same
 host, dead pid) or whose heartbeat is older than the TTL is stale and may be taken over: a run
 killed with SIGKILL blocks nobody for long.
 """
@@ -67,6 +68,8 @@ def claim(
     current = time.time() if now is None else now
     me = owner_id()
     with store.transaction() as db:
+        # PostgreSQL: one claimer per key at a time (SQLite's BEGIN IMMEDIATE already is)
+        store.engine.serialize(db, "claim:" + "\x1f".join(_key(key)))
         if check_done and db.execute(
             f"SELECT 1 FROM summaries WHERE {_WHERE}", _key(key)
         ).fetchone():

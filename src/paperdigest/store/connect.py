@@ -11,7 +11,13 @@ from ..errors import StoreError
 
 def check_store(path: str | Path) -> None:
     """Will ``Store(path)`` open for writing? Checked without creating or changing anything, so
-    a run can refuse a bad --db before slow setup (a model load) and still leave no file."""
+    a run can refuse a bad --db before slow setup (a model load) and still leave no file.
+    A ``postgresql://`` URL needs psycopg (the postgres extra): a one-line error, exit 2."""
+    from .engine import import_psycopg, is_postgres_url
+
+    if is_postgres_url(path):
+        import_psycopg()
+        return
     path = Path(path)
     check_writable(path)
     if path.is_dir():

@@ -7,7 +7,6 @@ writes to a Store, from the thread that opened it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,7 +106,7 @@ def source_counts(store: Store) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def _provenance(row: sqlite3.Row) -> InputProvenance:
+def _provenance(row: Any) -> InputProvenance:
     return InputProvenance(
         paper_id=row["paper_id"],
         input_hash=row["input_hash"],

@@ -34,6 +34,7 @@ _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks: replaced by <mark> afte
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w")
 _WORD_CHARS = re.compile(r"\w+")
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 
@@ -96,6 +97,9 @@ def match_expression(query: str) -> str:
 
 @database_errors
 def has_index(store: Store) -> bool:
+    if store.is_postgres:
+        found = store.db.execute("SELECT to_regclass('search_docs')").fetchone()
+        return found is not None and found[0] is not None
     row = store.db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
     ).fetchone()
@@ -119,9 +123,14 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> Sea
     by_id = _id_query(query)
     if by_id is not None:
         return _search_id(store, query, by_id, limit, offset)
-    expression = match_expression(query)
     if not has_index(store):
-        raise SearchUnavailable(str(store.path))
+        raise SearchUnavailable(store.location)
+    if store.is_postgres:
+        from .search_pg import search_postgres
+
+        total, expression, pg_hits = search_postgres(store, query, limit, offset)
+        return SearchResults(query, expression, total, limit, offset, tuple(pg_hits))
+    expression = match_expression(query)
     db = store.db
     try:
         total = int(
@@ -206,20 +215,35 @@ def _hits(
     return _make_hits(ranked, by_doc)
 
 
+def terms_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """Where ``terms`` match in a text: at the start of a word; a Hangul term anywhere (Korean
+    attaches particles and builds compounds, so a word is often inside a longer one)."""
+    words = sorted({t for t in (" ".join(t.split()).lower() for t in terms) if t}, key=len,
+                   reverse=True)
+    if not words:
+        return None
+    parts = [
+        ("" if HANGUL.search(w) else "(?<!\\w)") + r"\s+".join(map(re.escape, w.split()))
+        for w in words
+    ]
+    return re.compile("(?:" + "|".join(parts) + ")", re.IGNORECASE)
+
+
+def mark(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: f"{_OPEN}{m.group()}{_CLOSE}", text)
+
+
 def _excerpt(text: str, terms: Sequence[str], width: int = 160) -> str:
     """A snippet in linear time: the text around the first match, matches marked."""
-    words = [t for t in (t.strip().lower() for t in terms) if t]
-    if not words:
+    pattern = terms_pattern(terms)
+    if pattern is None:
         return ""
-    pattern = re.compile(
-        "(?<!\\w)(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE
-    )
     first = pattern.search(text)
     if first is None:
         return ""
     start = max(0, first.start() - width // 3)
     window = text[start : start + width]
-    marked = pattern.sub(lambda m: f"{_OPEN}{m.group()}{_CLOSE}", window)
+    marked = mark(window, pattern)
     return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
 
 
@@ -282,6 +306,11 @@ def rebuild_index(store: Store) -> int:
     """Re-create every row of the index from the tables (after a manual edit). Returns rows."""
     from .migrations import _SEARCH_AUTHORS, _SEARCH_SUMMARIES
 
+    if store.is_postgres:
+        with store.transaction() as db:
+            db.execute("DELETE FROM search_docs WHERE paper_id NOT IN (SELECT id FROM papers)")
+            db.execute("SELECT search_refresh(id) FROM papers")
+            return int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0])
     with store.transaction() as db:
         db.execute("DELETE FROM search_fts")
         db.execute("INSERT OR IGNORE INTO search_docs (paper_id) SELECT id FROM papers")

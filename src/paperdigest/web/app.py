@@ -41,7 +41,8 @@ from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_da
 from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..store import Store
 from ..store.search import MAX_LIMIT, search
-from .cache import DatabaseVersion, ResponseCache
+from ..store.engine import is_postgres_url
+from .cache import DatabaseVersion, PostgresVersion, ResponseCache
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
@@ -65,7 +66,7 @@ class ApiError(Exception):
 class Stores:
     """One read-only Store per thread, opened on first use, all closed at shutdown."""
 
-    def __init__(self, path: Path, opener: Callable[[], Store] | None = None) -> None:
+    def __init__(self, path: str | Path, opener: Callable[[], Store] | None = None) -> None:
         self.path = path
         self.opener = opener or (lambda: Store(path, readonly=True))
         self._local = threading.local()
@@ -106,8 +107,7 @@ def create_app(
 ) -> FastAPI:
     """The web app over the database at ``db_path``, read-only. ``open_store`` opens one
     read-only Store (the composition root passes its own; default: ``Store(db_path)``)."""
-    path = Path(db_path)
-    stores = Stores(path, open_store)
+    stores = Stores(db_path, open_store)
     stores.opener().close()  # fail now, with a clear message, if it cannot be read
     langs_cache: dict[str, Any] = {"at": 0.0, "langs": [default_lang]}
     langs_lock = threading.Lock()
@@ -124,7 +124,11 @@ def create_app(
         "Read-only.",
         lifespan=lifespan,
     )
-    version = DatabaseVersion(path)
+    version: Callable[[], tuple[str, float]]
+    if is_postgres_url(db_path):
+        version = PostgresVersion(lambda: stores.get().db)
+    else:
+        version = DatabaseVersion(Path(db_path))
     # pages, feeds and API answers are kept until the database changes; ETag, 304, HEAD
     app.add_middleware(ResponseCache, version=version)
 
@@ -336,10 +340,9 @@ def create_app(
             try:  # a fresh connection: a long-lived one may answer from its page cache
                 fresh = stores.opener()
                 try:
-                    rows = fresh.db.execute("PRAGMA quick_check(1)").fetchall()
+                    verdict = fresh.health()
                 finally:
                     fresh.close()
-                verdict = str(rows[0][0]) if rows else "no answer"
             except (sqlite3.Error, AppError) as exc:
                 verdict = str(exc)
             health.clear()

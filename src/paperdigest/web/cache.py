@@ -19,6 +19,7 @@ import email.utils
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -51,6 +52,31 @@ class DatabaseVersion:
             parts.append(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
             newest = max(newest, st.st_mtime)
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16], newest
+
+
+class PostgresVersion:
+    """The same for PostgreSQL: the write-ahead log position names the state (any commit moves
+    it), read at most every ``every`` seconds; the change time is when it was seen to move."""
+
+    def __init__(self, connection: Callable[[], Any], every: float = 0.5) -> None:
+        self.connection = connection
+        self.every = every
+        self._lock = threading.Lock()
+        self._seen = ("", 0.0)
+        self._at = -1e9
+
+    def __call__(self) -> tuple[str, float]:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._at < self.every:
+                return self._seen
+            self._at = now
+        row = self.connection().execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        token = hashlib.sha1(str(row[0]).encode()).hexdigest()[:16]
+        with self._lock:
+            if token != self._seen[0]:
+                self._seen = (token, time.time())
+            return self._seen
 
 
 class _Entry:

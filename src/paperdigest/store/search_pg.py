@@ -1,0 +1,109 @@
+"""Search on PostgreSQL: full-text search with the ``simple`` configuration, plus trigram.
+
+The index is ``search_docs`` (migration ``m005_search``'s PostgreSQL variant): a weighted
+``tsvector`` (title A, authors B, summaries C, abstract D) under GIN, and a lower-cased ``body``
+under a pg_trgm GIN index. The user's query is parsed as on SQLite (:func:`.search.parse_terms`)
+and never reaches ``to_tsquery`` as syntax: each term becomes quoted lexemes made of word
+characters only. A word of two or more characters matches as a prefix (``LLM`` finds ``LLMs``),
+a multi-word term or a quoted phrase matches in order (``<->``), terms are ANDed. A term with
+Hangul also matches inside a longer word through the trigram index (``모델`` finds
+``언어모델``): the ``simple`` parser splits Korean only at spaces.
+
+Ranking is ``ts_rank`` with the same column order of weights as SQLite's BM25; snippets are
+made here, linear in the text, with the matches in ``<mark>`` (see :func:`.search._make_hits`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import Store
+from .search import (
+    _SNIPPET_COLUMNS,
+    HANGUL,
+    SearchHit,
+    _excerpt,
+    _make_hits,
+    mark,
+    parse_terms,
+    terms_pattern,
+)
+
+_LEXEME = re.compile(r"[^\W_]+")
+_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"  # D abstract, C summaries, B authors, A title
+_TEXT_CAP = 50_000  # characters of one field read for a snippet
+
+
+def tsquery_term(text: str, is_phrase: bool) -> str | None:
+    """One term as ``to_tsquery`` text: quoted lexemes, a prefix for a single word."""
+    lexemes = [t.lower() for t in _LEXEME.findall(text)]
+    if not lexemes:
+        return None
+    if is_phrase or len(lexemes) > 1:
+        return "(" + " <-> ".join(f"'{t}'" for t in lexemes) + ")"
+    return f"'{lexemes[0]}'" + (":*" if len(lexemes[0]) >= 2 else "")
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{' '.join(escaped.split())}%"
+
+
+def search_postgres(
+    store: Store, query: str, limit: int, offset: int
+) -> tuple[int, str, list[SearchHit]]:
+    """``(total, tsquery, hits)`` for ``query`` (already checked: limit, offset, not an id)."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    parts: list[str] = []
+    words: list[str] = []
+    for text, is_phrase in parse_terms(query):
+        term = tsquery_term(text, is_phrase)
+        if term is None:
+            continue
+        parts.append(term)
+        words.append(text)
+        condition = "tsv @@ to_tsquery('simple', ?)"
+        params.append(term)
+        if HANGUL.search(text):
+            condition = f"({condition} OR body LIKE ?)"
+            params.append(_like(text))
+        conditions.append(condition)
+    expression = " & ".join(parts)
+    if not conditions:
+        return 0, expression, []
+    where = " AND ".join(conditions)
+    db = store.db
+    total = int(db.execute(f"SELECT count(*) FROM search_docs WHERE {where}", params)
+                .fetchone()[0])
+    # ranked on any term (a Korean term found only inside a word still ranks on the others)
+    ranked = db.execute(
+        f"SELECT doc, ts_rank({_WEIGHTS}, tsv, to_tsquery('simple', ?)) AS rank "
+        f"FROM search_docs WHERE {where} ORDER BY rank DESC, doc LIMIT ? OFFSET ?",
+        [" | ".join(parts), *params, limit, offset],
+    ).fetchall()
+    order = [(int(r[0]), -float(r[1])) for r in ranked]  # lower is better, as on SQLite
+    if not order:
+        return total, expression, []
+    rows = db.execute(
+        f"SELECT d.doc, d.paper_id, d.title, left(d.summaries, {_TEXT_CAP}), "
+        f"left(d.abstract, {_TEXT_CAP}), left(d.authors, {_TEXT_CAP}), p.title, p.authors, "
+        "(SELECT string_agg(day, ',' ORDER BY day DESC) FROM day_papers "
+        "WHERE paper_id = p.id), "
+        "coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0) "
+        "FROM search_docs d JOIN papers p ON p.id = d.paper_id WHERE d.doc = ANY(?)",
+        ([doc for doc, _ in order],),
+    ).fetchall()
+    pattern = terms_pattern(words)
+    assert pattern is not None
+    n = len(_SNIPPET_COLUMNS)
+    by_doc: dict[int, Any] = {}
+    for row in rows:
+        values = list(row)
+        values[2] = mark(values[2] or "", pattern)
+        values[3 : 3 + n] = [
+            _excerpt(text or "", words) or (text or "")[:160] for text in values[3 : 3 + n]
+        ]
+        by_doc[int(values[0])] = values
+    return total, expression, _make_hits(order, by_doc)
