@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,3 +49,41 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 def fake_hf() -> Iterator[FakeHF]:
     with FakeHF() as server:
         yield server
+
+
+PG_URL = os.environ.get("PAPERDIGEST_TEST_PG_URL", "")
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(sql)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server scripts/test starts (dropped after).
+
+    Skipped when PAPERDIGEST_TEST_PG_URL is not set, i.e. outside scripts/test; scripts/test
+    sets PAPERDIGEST_TEST_REQUIRE_PG, and then a missing server fails instead."""
+    if not PG_URL:
+        if os.environ.get("PAPERDIGEST_TEST_REQUIRE_PG"):
+            pytest.fail("PAPERDIGEST_TEST_PG_URL is not set but scripts/test requires PostgreSQL")
+        pytest.skip("no PostgreSQL: PAPERDIGEST_TEST_PG_URL is not set (scripts/test sets it)")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    _pg_admin(f"CREATE DATABASE {name}")
+    base, _, _ = PG_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a Store is opened: a SQLite file, then a PostgreSQL database (store tests run
+    against both engines)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "p.db")
+    return str(request.getfixturevalue("pg_url"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,9 @@ def ids(store: Store, query: str) -> list[str]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "s.db")
+def store(db_target: str) -> Iterator[Store]:
+    """The same papers in a SQLite file, then in a PostgreSQL database."""
+    s = Store(db_target)
     s.save_listing(
         DAY,
         [
@@ -69,7 +71,8 @@ def store(tmp_path: Path) -> Store:
         ],
         "test",
     )
-    return s
+    yield s
+    s.close()
 
 
 def test_query_quoting_makes_every_term_a_string() -> None:
@@ -204,3 +207,18 @@ def test_search_on_a_read_only_store(tmp_path: Path) -> None:
         result = search(ro, "LazyLLM")
         assert [h.paper_id for h in result.hits] == ["2407.14057"]
         assert search(ro, "<script>").hits[0].paper_id == "2407.99001"
+
+
+def test_korean_words_inside_longer_words_are_found_on_postgres(pg_url: str) -> None:
+    """PostgreSQL's ``simple`` parser splits Korean only at spaces; the trigram index finds a
+    word inside a compound, and the snippet marks it there."""
+    with Store(pg_url) as s:
+        s.save_listing(DAY, [Paper(id="2407.00009", title="A paper")], "test")
+        s.save_summary(key("2407.00009"), sections("대규모언어모델의 추론을 줄입니다"), "in")
+        result = search(s, "언어모델")
+        assert [h.paper_id for h in result.hits] == ["2407.00009"]
+        hit = result.hits[0]
+        assert hit.snippet_column == "summaries"
+        assert "대규모<mark>언어모델</mark>의" in hit.snippet_html
+        assert search(s, "언어모델 nothinglikethis").total == 0  # terms are ANDed
+        assert search(s, "추론").total == 1 and search(s, "없는말").total == 0
