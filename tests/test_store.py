@@ -58,7 +58,7 @@ def test_summary_needs_a_known_paper(db_target: str) -> None:
     with Store(db_target) as store:
         key = SummaryKey("nope", "ko", "openai", "m", "v", "h")
         # a constraint error is a StoreError like every other database error (one line, exit 2)
-        with pytest.raises(StoreError, match="(?i)foreign key constraint"):
+        with pytest.raises(StoreError, match=r"(?i)foreign key constraint"):
             store.save_summary(key, SECTIONS, "input")
         assert store.count_summaries() == 0
 
@@ -113,7 +113,7 @@ def test_every_database_error_leaves_the_store_as_a_store_error(db_target: str) 
     with Store(db_target) as store:
         cascade = " CASCADE" if store.is_postgres else ""
         store.db.execute(f"DROP TABLE summaries{cascade}")  # a broken database: reads fail too
-        with pytest.raises(StoreError, match='no such table: summaries|"summaries" does not'):
+        with pytest.raises(StoreError, match=r'no such table: summaries|"summaries" does not'):
             store.count_summaries()
 
 

@@ -8,6 +8,7 @@ file name, the stored rows, ``status``, the site and the feeds all agree.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,27 @@ def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> 
         "use a backend that writes it (--backend local with the local extra, or --backend "
         "openai with --base-url/OPENAI_API_KEY)"
     )
+
+
+def write_once(store: Store, path: Path, day: dt.date, lang: str, text: str) -> None:
+    """Write the digest unless another worker on this database already wrote the same text
+    to this path (workers sharing a day and an output folder write it once)."""
+    from ..store.claims import owner_id
+
+    if not store.first_to_write(day, lang, text, owner_id()):
+        deadline = time.monotonic() + 2.0  # the first writer may be renaming it in place
+        while not _holds(path, text) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _holds(path, text):
+            return
+    write_atomic(path, text)  # first, or another host's folder: this one has no copy
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 @dataclass
@@ -254,7 +276,7 @@ def run_digest(
     )
     written = bool(listing.papers)  # a day with no papers (a weekend) is recorded, not written
     if written:
-        write_atomic(path, render_day(day, entries, provenance))
+        write_once(store, path, day, lang, render_day(day, entries, provenance))
     return DigestResult(
         day=day,
         path=path,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -374,6 +375,18 @@ class Store:
 
     def count_summaries(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM summaries").fetchone()[0])
+
+    def first_to_write(self, day: dt.date, lang: str, text: str, owner: str) -> bool:
+        """Record that a digest with exactly ``text`` is written for ``day``; False when some
+        run recorded the same text before (several workers finishing one day)."""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        with self.transaction() as db:
+            row = db.execute(
+                "INSERT INTO digest_writes (day, lang, sha256, owner, written_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, lang, sha256) DO NOTHING RETURNING day",
+                (day.isoformat(), lang, digest, owner, utcnow()),
+            ).fetchone()
+        return row is not None
 
     # -- runs ----------------------------------------------------------------------------------
 

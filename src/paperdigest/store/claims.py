@@ -1,10 +1,11 @@
 """Claims: a row per summary being made, so concurrent runs on one database split the work.
 
 A claim is taken in the same ``BEGIN IMMEDIATE`` transaction that checks for a finished summary,
-so two runs can never both decide to summarize one key (on PostgreSQL, under a transaction-scoped
-advisory lock on the key, so runs on any number of hosts share the protocol). A claim whose process is gone (same
-host, dead pid) or whose heartbeat is older than the TTL is stale and may be taken over: a run
-killed with SIGKILL blocks nobody for long.
+so two runs can never both decide to summarize one key; on PostgreSQL that transaction first
+takes an advisory lock on the key, so runs on any number of hosts share the protocol. A claim
+whose process is gone (same host, dead pid) or whose heartbeat is older than the TTL is stale
+and may be taken over: a run killed with SIGKILL blocks nobody for long (another host waits
+for the TTL).
 """
 
 from __future__ import annotations

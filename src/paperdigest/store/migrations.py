@@ -361,6 +361,23 @@ def m008_checks_version(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_digest_writes(db: sqlite3.Connection) -> None:
+    """Which digest files were written: workers finishing the same day write its digest once."""
+    db.executescript(
+        """
+        CREATE TABLE digest_writes (
+            day TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            sha256 TEXT NOT NULL,                  -- of the digest's text
+            owner TEXT NOT NULL,                   -- host:pid of the writer
+            written_at TEXT NOT NULL,
+            PRIMARY KEY (day, lang, sha256)
+        );
+        """
+    )
+
+
 _PG_TYPES = (
     (
         re.compile(r"\bid INTEGER PRIMARY KEY\b"),

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import SearchQueryError, SearchUnavailable
 from ..untrusted import is_arxiv_id
 from . import Store, database_errors
+from .engine import Connection
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 16
@@ -187,7 +188,7 @@ def _search_id(store: Store, query: str, paper_id: str, limit: int,
 
 
 def _hits(
-    db: sqlite3.Connection, expression: str, ranked: Sequence[tuple[int, float]]
+    db: Connection, expression: str, ranked: Sequence[tuple[int, float]]
 ) -> list[SearchHit]:
     """Snippets and paper details for the ranked rows only (not for every match)."""
     if not ranked:
@@ -248,7 +249,7 @@ def _excerpt(text: str, terms: Sequence[str], width: int = 160) -> str:
 
 
 def _hit_rows(
-    db: sqlite3.Connection, expression: str, docs: list[int], *, snippets: bool
+    db: Connection, expression: str, docs: list[int], *, snippets: bool
 ) -> list[Any]:
     marks = ", ".join("?" * len(docs))
     if snippets:
@@ -262,7 +263,7 @@ def _hit_rows(
             f"substr(search_fts.{name}, 1, {SNIPPET_MAX_CHARS * 5})" for _, name in _SNIPPET_COLUMNS
         )
         title_sql = "NULL"
-    return db.execute(
+    rows: list[Any] = db.execute(
         f"SELECT search_fts.rowid, d.paper_id, {title_sql}, "
         f"{snippet_sql}, p.title, p.authors, "
         "(SELECT group_concat(day, ',') FROM (SELECT day FROM day_papers WHERE paper_id = p.id "
@@ -273,6 +274,7 @@ def _hit_rows(
         f"WHERE search_fts MATCH ? AND search_fts.rowid IN ({marks})",
         (expression, *docs),
     ).fetchall()
+    return rows
 
 
 def _make_hits(ranked: Sequence[tuple[int, float]], by_doc: dict[int, Any]) -> list[SearchHit]:

@@ -40,8 +40,8 @@ from ..render.atom import digest_feed, papers_feed
 from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_day, safe_url
 from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
 from ..store import Store
-from ..store.search import MAX_LIMIT, search
 from ..store.engine import is_postgres_url
+from ..store.search import MAX_LIMIT, search
 from .cache import DatabaseVersion, PostgresVersion, ResponseCache
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
