@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "site": "paperdigest.cli.site:site",
     "serve": "paperdigest.cli.serve:serve",
     "publish": "paperdigest.cli.publish:publish",
+    "db": "paperdigest.cli.db:db_group",
 }
 
 
