@@ -195,7 +195,9 @@ class DigestSession:
             self.summarizer.close()
             self.summarizer = None
 
-    def run_day(self, day: dt.date | None) -> DigestResult:
+    def run_day(self, day: dt.date | None, *, hand_over: bool = False) -> DigestResult:
+        """Digest one day. With ``hand_over`` (a worker of a multi-day backfill), papers other
+        live runs are making are left to them, and no digest is written for the day then."""
         assert self.store is not None and self.inputs is not None
         assert self.summarizer is not None
         run = self.run
@@ -210,6 +212,7 @@ class DigestSession:
             repair_flagged=run.repair_flagged,
             max_calls=run.max_calls,
             max_tokens=run.max_tokens,
+            hand_over=hand_over,
         )
         return run_digest(
             self.source,

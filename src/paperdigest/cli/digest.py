@@ -226,8 +226,8 @@ class Session:
             self.bar.close()
             self.bar = None
 
-    def run_day(self, day: dt.date | None) -> DigestResult:
-        result = self.inner.run_day(day)
+    def run_day(self, day: dt.date | None, *, hand_over: bool = False) -> DigestResult:
+        result = self.inner.run_day(day, hand_over=hand_over)
         if self.bar is not None:
             self.bar.day_done(result.day)
         return result

@@ -25,10 +25,13 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
     if str(request.settings["source"]).startswith("file:") and len(days) > 1:
         raise ConfigError("a file source holds one day: use --source hf for a range of days")
     problems: list[str] = []
+    # Several workers may share the range (one database): a day whose last papers other
+    # workers are making is handed over to them, and visited again after the last day.
+    queue = [(day, len(days) > 1) for day in days]
     with request.session(days=len(days)) as session:
-        for day in days:
+        for day, hand_over in queue:
             try:
-                result = session.run_day(day)
+                result = session.run_day(day, hand_over=hand_over)
             except FetchError as exc:
                 problems.append(f"{day.isoformat()}: {exc.message}")
                 click.echo(f"{day.isoformat()}: not fetched: {exc.message}", err=True)
@@ -41,6 +44,9 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 problems.append(f"{day.isoformat()}: {exc.message}")
                 click.echo(f"{day.isoformat()}: stopped: {exc.message}", err=True)
                 break
+            if result.handed_over:
+                queue.append((day, False))  # the list grows while it is walked: on purpose
+                continue
             report(result)
             if not result.ok:
                 problems.append(f"{day.isoformat()}: incomplete")

@@ -63,6 +63,7 @@ class Tally:
     reused: int = 0  # stored summaries used as they are (some finished by a concurrent run)
     not_attempted: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a budget), if it did
+    handed_over: list[str] = field(default_factory=list)  # left to the live runs making them
 
 
 def current_checks(

@@ -96,8 +96,9 @@ class DigestOptions:
     max_calls: int | None = None  # per-run budget of LLM calls (answer retries and repairs count)
     max_tokens: int | None = None  # per-run budget of tokens, as the backend reports them
     claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
-    claim_poll: float = 2.0  # seconds between looks at those claims
+    claim_poll: float = 0.5  # seconds between looks at those claims
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+    hand_over: bool = False  # leave papers other live runs are making to them; no digest then
 
     def scheduler_options(self) -> SchedulerOptions:
         return SchedulerOptions(
@@ -110,6 +111,7 @@ class DigestOptions:
             claim_wait=self.claim_wait,
             claim_poll=self.claim_poll,
             heartbeat_every=self.heartbeat_every,
+            hand_over=self.hand_over,
         )
 
 
@@ -132,6 +134,7 @@ class DigestResult:
     not_attempted: list[str] = field(default_factory=list)  # left for the next run
     stopped: str | None = None  # why the run stopped before the end (a budget), if it did
     written: bool = True  # False for a day with no papers: no digest file
+    handed_over: list[str] = field(default_factory=list)  # other runs finish these; no file
 
     @property
     def ok(self) -> bool:
@@ -241,7 +244,9 @@ def run_digest(
             if entries:
                 write_atomic(digest_path(options.out_dir, day, lang), render_day(day, entries))
             raise
-        if tally.stopped:
+        if tally.handed_over:
+            status = "handed-over"
+        elif tally.stopped:
             status = "stopped"
         else:
             status = "partial" if tally.failed or tally.not_attempted else "ok"
@@ -274,7 +279,9 @@ def run_digest(
             if f.paper_id in in_digest
         ),
     )
-    written = bool(listing.papers)  # a day with no papers (a weekend) is recorded, not written
+    # a day with no papers (a weekend) is recorded, not written; a day handed over to other
+    # runs is written by the last of them to finish it
+    written = bool(listing.papers) and not tally.handed_over
     if written:
         write_once(store, path, day, lang, render_day(day, entries, provenance))
     return DigestResult(
@@ -295,4 +302,5 @@ def run_digest(
         not_attempted=tally.not_attempted,
         stopped=tally.stopped,
         written=written,
+        handed_over=list(tally.handed_over),
     )

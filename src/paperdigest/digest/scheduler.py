@@ -10,6 +10,8 @@ calls :meth:`Scheduler.run` touches the database.
   database skips (and later reuses) what this one is making, and the reverse; claims of a run
   in flight are refreshed every ``heartbeat_every`` seconds. When only papers another run is
   making are left, the scheduler waits for them (``claim_wait``), then leaves them to a later run.
+  A worker of a multi-day backfill hands such papers over instead (``hand_over``) and moves
+  on to the next day, so workers never idle at the end of a day.
 - **Budgets.** A used-up ``--max-calls``/``--max-tokens`` budget stops new work; stored
   summaries still count, new ones are left for the next run.
 - **Stopping errors.** :class:`~paperdigest.errors.ConfigError` and
@@ -62,8 +64,9 @@ class SchedulerOptions:
     max_calls: int | None = None  # per-run budget of LLM calls (answer retries and repairs count)
     max_tokens: int | None = None  # per-run budget of tokens, as the backend reports them
     claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
-    claim_poll: float = 2.0  # seconds between looks at those claims
+    claim_poll: float = 0.5  # seconds between looks at those claims
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+    hand_over: bool = False  # leave papers other live runs are making to them (see _loop)
     breaker: int = 2  # timeouts or lost connections in a row (across papers) that stop the run
 
 
@@ -139,7 +142,13 @@ class Scheduler:
             if not self.deferred:
                 return
             # Only papers another run is making are left: wait for it, or for its claims to go
-            # stale (a killed run), then take them over.
+            # stale (a killed run), then take them over. With hand_over (a worker of a
+            # multi-day backfill), leave them to their runs and go on: the last run to finish
+            # the day writes its digest, and this one comes back to the day at the end.
+            if self.options.hand_over:
+                self.tally.handed_over.extend(intent.paper.id for intent, _ in self.deferred)
+                self.deferred = []
+                return
             waiting_since = waiting_since or time.monotonic()
             if time.monotonic() - waiting_since > self.options.claim_wait:
                 return

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from . import Store
-from .search import (
+from .search_text import (
     _SNIPPET_COLUMNS,
     HANGUL,
     SearchHit,
