@@ -94,7 +94,11 @@ def tally(db: str, llm: FakeOpenAI) -> dict[str, Any]:
             row = conn.execute(sql).fetchone()
             return int(row[0]) if row else 0
 
+        span = conn.execute("SELECT min(started_at), max(ended_at) FROM runs").fetchone()
+        work = (dt.datetime.fromisoformat(span[1].replace("Z", "+00:00"))
+                - dt.datetime.fromisoformat(span[0].replace("Z", "+00:00"))).total_seconds()
         return {
+            "work_s": work,  # first run started -> last run ended (no process start-up)
             "summaries": one("SELECT count(*) FROM summaries"),
             "asked_twice": sum(1 for n in asked.values() if n > 1),
             "requests": sum(asked.values()),
@@ -165,11 +169,12 @@ def main() -> None:
     results: dict[str, Any] = {"papers": total, "latency_s": args.latency,
                                "concurrency_per_worker": args.concurrency, "runs": []}
     with postgres() as admin:
-        base = None
+        base: dict[str, Any] | None = None
         for n in [int(x) for x in args.workers.split(",")]:
             row = run_workers(admin, n, args, days)
-            base = base or row["wall_s"] * row["workers"]
-            row["scaling"] = round(base / (n * row["wall_s"]), 3)
+            base = base or row
+            row["scaling"] = round(base["wall_s"] / (n * row["wall_s"]), 3)
+            row["work_scaling"] = round(base["work_s"] / (n * max(row["work_s"], 1.0)), 3)
             results["runs"].append(row)
             print(json.dumps(row), flush=True)
         if not args.no_kill:

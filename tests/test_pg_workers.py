@@ -76,3 +76,40 @@ def test_a_killed_workers_papers_are_taken_over(tmp_path: Path, pg_url: str) -> 
     with Store(pg_url, readonly=True) as store:
         assert store.count_summaries() == 8
         assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+
+
+def test_backfill_workers_hand_days_over_and_every_digest_is_complete(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Two `backfill` workers over three days: a worker whose day has only the other's papers
+    left moves on and comes back at the end; every day's digest is written once, complete."""
+    from fakes import FakeHF
+
+    days = {f"2024-07-0{d}": [hf_item(f"2407.{d}{i:04d}", f"Paper {d}-{i}",
+                                      day=f"2024-07-0{d}") for i in range(6)]
+            for d in (1, 2, 3)}
+    out = tmp_path / "out"
+    with FakeHF(days) as hf, FakeOpenAI(latency=0.3) as server:
+        workers = []
+        for n in range(2):
+            env = dict(os.environ, PAPERDIGEST_HOME=str(tmp_path / f"home{n}"),
+                       PAPERDIGEST_HF_URL=hf.url)
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "paperdigest", "backfill", "--from", "2024-07-01",
+                 "--to", "2024-07-03", "--source", "hf", "--backend", "openai", "--base-url",
+                 server.base_url, "--model", "fake-model", "--concurrency", "2", "--db", pg_url,
+                 "--out", str(out), "--no-progress", "--repairs", "0", "--no-fulltext"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        results = [w.communicate(timeout=300) for w in workers]
+        assert [w.returncode for w in workers] == [0, 0], [r[1][-800:] for r in results]
+        asked = Counter(title_of(r) for r in server.chat_requests)
+    assert len(asked) == 18 and set(asked.values()) == {1}
+    with Store(pg_url, readonly=True) as store:
+        assert store.db.execute("SELECT count(*) FROM digest_writes").fetchone()[0] == 3
+        statuses = Counter(r["status"] for r in store.runs(limit=50))
+        assert set(statuses) <= {"ok", "handed-over"} and statuses["ok"] >= 3
+    files = sorted(out.rglob("*.md"))
+    assert len(files) == 3
+    for d, path in zip((1, 2, 3), files, strict=True):
+        text = path.read_text(encoding="utf-8")
+        assert all(f"2407.{d}{i:04d}" in text for i in range(6)), path

@@ -146,6 +146,13 @@ class Scheduler:
             # multi-day backfill), leave them to their runs and go on: the last run to finish
             # the day writes its digest, and this one comes back to the day at the end.
             if self.options.hand_over:
+                # one more look first: the last run to release its claims finds the others'
+                # papers done, reuses them and completes the day
+                retry, self.deferred = self.deferred, []
+                for intent, _holder in retry:
+                    self._take(pool, intent)
+                if self.pending or self.queue or not self.deferred:
+                    continue
                 self.tally.handed_over.extend(intent.paper.id for intent, _ in self.deferred)
                 self.deferred = []
                 return
