@@ -91,8 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
             "--max-calls"),
     Setting("max_tokens", None, None,
             "Stop cleanly once the backend reports N tokens used in this run.", "--max-tokens"),
-    Setting("db", None, "PAPERDIGEST_DB", "SQLite file (default: the user data folder).",
-            "--db"),
+    Setting("db", None, "PAPERDIGEST_DB",
+            "SQLite file, or a postgresql:// URL (the postgres extra); default: a SQLite file "
+            "in the user data folder.", "--db"),
     Setting("home", None, "PAPERDIGEST_HOME",
             "Folder for the database and the caches (instead of the user folders)."),
     Setting("timeout", 120.0, "PAPERDIGEST_TIMEOUT",

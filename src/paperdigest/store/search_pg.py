@@ -16,6 +16,7 @@ made here, linear in the text, with the matches in ``<mark>`` (see :func:`.searc
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from . import Store
@@ -50,10 +51,31 @@ def _like(text: str) -> str:
     return f"%{' '.join(escaped.split())}%"
 
 
-def search_postgres(
-    store: Store, query: str, limit: int, offset: int
-) -> tuple[int, str, list[SearchHit]]:
-    """``(total, tsquery, hits)`` for ``query`` (already checked: limit, offset, not an id)."""
+@dataclass(frozen=True)
+class PgQuery:
+    """A user query as SQL: the WHERE clause and its parameters, and the tsquery text."""
+
+    where: str
+    params: tuple[Any, ...]
+    parts: tuple[str, ...]  # one tsquery per term
+    words: tuple[str, ...]  # the terms as typed
+
+    @property
+    def expression(self) -> str:
+        return " & ".join(self.parts)
+
+    def ranked_sql(self) -> tuple[str, list[Any]]:
+        """The ranked page of doc ids (``LIMIT ? OFFSET ?`` to add to the parameters)."""
+        return (
+            f"SELECT doc, ts_rank({_WEIGHTS}, tsv, to_tsquery('simple', ?)) AS rank "
+            f"FROM search_docs WHERE {self.where} ORDER BY rank DESC, doc LIMIT ? OFFSET ?",
+            # ranked on any term (a Korean term found only inside a word ranks on the others)
+            [" | ".join(self.parts), *self.params],
+        )
+
+
+def pg_query(query: str) -> PgQuery | None:
+    """``query`` as SQL, or None when no term has a word character left."""
     conditions: list[str] = []
     params: list[Any] = []
     parts: list[str] = []
@@ -70,19 +92,24 @@ def search_postgres(
             condition = f"({condition} OR body LIKE ?)"
             params.append(_like(text))
         conditions.append(condition)
-    expression = " & ".join(parts)
     if not conditions:
-        return 0, expression, []
-    where = " AND ".join(conditions)
+        return None
+    return PgQuery(" AND ".join(conditions), tuple(params), tuple(parts), tuple(words))
+
+
+def search_postgres(
+    store: Store, query: str, limit: int, offset: int
+) -> tuple[int, str, list[SearchHit]]:
+    """``(total, tsquery, hits)`` for ``query`` (already checked: limit, offset, not an id)."""
+    sql = pg_query(query)
+    if sql is None:
+        return 0, "", []
+    expression, where, params, words = sql.expression, sql.where, list(sql.params), sql.words
     db = store.db
     total = int(db.execute(f"SELECT count(*) FROM search_docs WHERE {where}", params)
                 .fetchone()[0])
-    # ranked on any term (a Korean term found only inside a word still ranks on the others)
-    ranked = db.execute(
-        f"SELECT doc, ts_rank({_WEIGHTS}, tsv, to_tsquery('simple', ?)) AS rank "
-        f"FROM search_docs WHERE {where} ORDER BY rank DESC, doc LIMIT ? OFFSET ?",
-        [" | ".join(parts), *params, limit, offset],
-    ).fetchall()
+    ranked_sql, ranked_params = sql.ranked_sql()
+    ranked = db.execute(ranked_sql, [*ranked_params, limit, offset]).fetchall()
     order = [(int(r[0]), -float(r[1])) for r in ranked]  # lower is better, as on SQLite
     if not order:
         return total, expression, []
