@@ -20,14 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,8 +32,8 @@ from paperdigest.store.copy import copy_store
 from paperdigest.store.engine import to_format
 from paperdigest.store.search_pg import pg_query
 from pg_workers import fresh_database, postgres
-from search_data import build, machine
-from search_latency import PER_DAY, free_port, pct, peak_rss_mb, queries
+from search_data import machine
+from search_latency import figures, generated_db, queries, time_server
 
 
 def main() -> None:
@@ -47,12 +42,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="Times to run the query list.")
     parser.add_argument("--keep", type=Path, help="Keep (and reuse) the SQLite file here.")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="pd-pg-search-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / f"search-{args.papers}.db"
-    if not db.exists():
-        made = build(db, days=-(-args.papers // PER_DAY), per_day=PER_DAY)
-        print(f"generated {made['papers']:,} papers in {made['seconds']:.0f}s", file=sys.stderr)
+    db = generated_db(args.papers, args.keep)
     qs = queries(db)
     with postgres() as admin:
         url = fresh_database(admin, f"bench_search_{args.papers}")
@@ -82,52 +72,14 @@ def main() -> None:
                     if round_:
                         bare.append((time.perf_counter() - t) * 1000)
 
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "paperdigest", "serve", "--db", url, "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        api: list[float] = []
-        by_kind: dict[str, list[float]] = {}
-        statuses: dict[int, int] = {}
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-                for _ in range(600):
-                    try:
-                        if client.get("/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-                for round_ in range(args.rounds + 1):
-                    for kind, q in qs:
-                        t = time.perf_counter()
-                        r = client.get("/api/search", params={"q": q})
-                        ms = (time.perf_counter() - t) * 1000
-                        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                        if round_ == 0 or r.status_code != 200:
-                            continue
-                        api.append(ms)
-                        by_kind.setdefault(kind, []).append(ms)
-            rss = peak_rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        api, by_kind, statuses, rss = time_server(url, qs, args.rounds)
 
     results = {
         "machine": machine(),
         "engine": "postgresql",
         "papers": args.papers,
         "copy_s": round(copy_s, 1),
-        "queries": len(api),
-        "api_p50_ms": round(pct(api, 50), 2),
-        "api_p95_ms": round(pct(api, 95), 2),
-        "bare_p50_ms": round(pct(bare, 50), 2),
-        "bare_p95_ms": round(pct(bare, 95), 2),
-        "ratio_p50": round(pct(api, 50) / max(pct(bare, 50), 1e-6), 2),
-        "ratio_p95": round(pct(api, 95) / max(pct(bare, 95), 1e-6), 2),
-        "server_peak_rss_mb": round(rss, 1),
-        "statuses": statuses,
-        "by_kind_p50_ms": {k: round(statistics.median(v), 2) for k, v in sorted(by_kind.items())},
+        **figures(api, bare, by_kind, statuses, rss),
     }
     print(json.dumps(results, indent=1, ensure_ascii=False))
 

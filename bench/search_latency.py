@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,6 +81,74 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def generated_db(papers: int, keep: Path | None) -> Path:
+    """The generated SQLite database of ``papers`` papers (in ``keep``, reused, when given)."""
+    work = keep or Path(tempfile.mkdtemp(prefix="pd-search-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / f"search-{papers}.db"
+    if not db.exists():
+        made = build(db, days=-(-papers // PER_DAY), per_day=PER_DAY)
+        print(f"generated {made['papers']:,} papers in {made['seconds']:.0f}s", file=sys.stderr)
+    return db
+
+
+def time_server(
+    db: str, qs: list[tuple[str, str]], rounds: int
+) -> tuple[list[float], dict[str, list[float]], dict[int, int], float]:
+    """``paperdigest serve --db DB`` on a free port; each query through ``/api/search``,
+    ``rounds`` times after a warm-up round. (times ms, times by kind, statuses, peak RSS MB)"""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "paperdigest", "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    api: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    statuses: dict[int, int] = {}
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for _ in range(600):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            for round_ in range(rounds + 1):
+                for kind, q in qs:
+                    t = time.perf_counter()
+                    r = client.get("/api/search", params={"q": q})
+                    ms = (time.perf_counter() - t) * 1000
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                    if round_ == 0 or r.status_code != 200:
+                        continue
+                    api.append(ms)
+                    by_kind.setdefault(kind, []).append(ms)
+        rss = peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return api, by_kind, statuses, rss
+
+
+def figures(api: list[float], bare: list[float], by_kind: dict[str, list[float]],
+            statuses: dict[int, int], rss: float) -> dict[str, Any]:
+    """p50/p95 of the server and of the bare query, their ratios, by kind of query."""
+    return {
+        "queries": len(api),
+        "api_p50_ms": round(pct(api, 50), 2),
+        "api_p95_ms": round(pct(api, 95), 2),
+        "bare_p50_ms": round(pct(bare, 50), 2),
+        "bare_p95_ms": round(pct(bare, 95), 2),
+        "ratio_p50": round(pct(api, 50) / max(pct(bare, 50), 1e-6), 2),
+        "ratio_p95": round(pct(api, 95) / max(pct(bare, 95), 1e-6), 2),
+        "server_peak_rss_mb": round(rss, 1),
+        "statuses": statuses,
+        "by_kind_p50_ms": {k: round(statistics.median(v), 2) for k, v in sorted(by_kind.items())},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=100_000)
@@ -88,12 +157,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="Write the figures as JSON here.")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="pd-search-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / f"search-{args.papers}.db"
-    if not db.exists():
-        made = build(db, days=-(-args.papers // PER_DAY), per_day=PER_DAY)
-        print(f"generated {made['papers']:,} papers in {made['seconds']:.0f}s", file=sys.stderr)
+    db = generated_db(args.papers, args.keep)
     qs = queries(db)
     exprs = []
     for _, q in qs:
@@ -116,53 +180,12 @@ def main() -> None:
     bare = bare[len(bare) // (args.rounds + 1) :]  # first round warms the page cache
     con.close()
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "paperdigest", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    api: list[float] = []
-    by_kind: dict[str, list[float]] = {}
-    statuses: dict[int, int] = {}
-    try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            for round_ in range(args.rounds + 1):
-                for kind, q in qs:
-                    t = time.perf_counter()
-                    r = client.get("/api/search", params={"q": q})
-                    ms = (time.perf_counter() - t) * 1000
-                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                    if round_ == 0 or r.status_code != 200:
-                        continue
-                    api.append(ms)
-                    by_kind.setdefault(kind, []).append(ms)
-        rss = peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
+    api, by_kind, statuses, rss = time_server(str(db), qs, args.rounds)
     results = {
         "machine": machine(),
         "papers": args.papers,
         "db_mb": round(db.stat().st_size / 2**20, 1),
-        "queries": len(api),
-        "api_p50_ms": round(pct(api, 50), 2),
-        "api_p95_ms": round(pct(api, 95), 2),
-        "bare_p50_ms": round(pct(bare, 50), 2),
-        "bare_p95_ms": round(pct(bare, 95), 2),
-        "ratio_p50": round(pct(api, 50) / max(pct(bare, 50), 1e-6), 1),
-        "ratio_p95": round(pct(api, 95) / max(pct(bare, 95), 1e-6), 1),
-        "server_peak_rss_mb": round(rss, 1),
-        "statuses": statuses,
-        "by_kind_p50_ms": {k: round(statistics.median(v), 2) for k, v in sorted(by_kind.items())},
+        **figures(api, bare, by_kind, statuses, rss),
     }
     print(json.dumps(results, indent=1, ensure_ascii=False))
     if args.json:

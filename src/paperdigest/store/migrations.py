@@ -227,6 +227,16 @@ _PG_SUMMARIES = (
 )
 
 
+def _pg_refresh_trigger(table: str, column: str) -> str:
+    """A trigger function re-indexing the paper a changed row of ``table`` belongs to."""
+    return (
+        f"CREATE FUNCTION search_{table}_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN IF TG_OP <> 'INSERT' THEN PERFORM search_refresh(OLD.{column}); END IF; "
+        f"IF TG_OP <> 'DELETE' THEN PERFORM search_refresh(NEW.{column}); END IF; "
+        "RETURN NULL; END $$;"
+    )
+
+
 @postgres_variant("m005_search")
 def m005_search_postgres(db: Any) -> None:
     """The PostgreSQL search index: one ``search_docs`` row per paper with its text, a weighted
@@ -271,18 +281,8 @@ def m005_search_postgres(db: Any) -> None:
                 authors = excluded.authors, abstract = excluded.abstract,
                 summaries = excluded.summaries;
         END $$;
-        CREATE FUNCTION search_papers_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP <> 'INSERT' THEN PERFORM search_refresh(OLD.id); END IF;
-            IF TG_OP <> 'DELETE' THEN PERFORM search_refresh(NEW.id); END IF;
-            RETURN NULL;
-        END $$;
-        CREATE FUNCTION search_summaries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP <> 'INSERT' THEN PERFORM search_refresh(OLD.paper_id); END IF;
-            IF TG_OP <> 'DELETE' THEN PERFORM search_refresh(NEW.paper_id); END IF;
-            RETURN NULL;
-        END $$;
+        {_pg_refresh_trigger("papers", "id")}
+        {_pg_refresh_trigger("summaries", "paper_id")}
         CREATE TRIGGER search_papers_ai AFTER INSERT OR DELETE ON papers
             FOR EACH ROW EXECUTE FUNCTION search_papers_changed();
         CREATE TRIGGER search_papers_au AFTER UPDATE OF id, title, authors, abstract ON papers
