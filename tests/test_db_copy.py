@@ -61,3 +61,32 @@ def test_copy_to_postgres_and_back_keeps_every_row(tmp_path: Path, pg_url: str) 
 
     refused = runner.invoke(cli, ["db", "copy", "--from", str(original), "--to", str(back)])
     assert refused.exit_code == 2 and "already holds data" in refused.output
+
+
+def test_an_older_source_without_the_newest_tables_copies(tmp_path: Path, pg_url: str) -> None:
+    old = make_db(tmp_path / "old.db")
+    with Store(old) as store:  # as if made before m009 and m008
+        from paperdigest.store.checks import save_checks
+
+        summary_id = store.db.execute("SELECT min(id) FROM summaries").fetchone()[0]
+        save_checks(store, summary_id, [], checks=["numbers"], version="v1")
+        store.db.execute("DROP TABLE digest_writes")
+        store.db.execute("ALTER TABLE summary_checks DROP COLUMN version")
+        store.db.execute("DELETE FROM migrations WHERE name IN "
+                         "('m009_digest_writes', 'm008_checks_version')")
+    result = CliRunner().invoke(cli, ["db", "copy", "--from", str(old), "--to", pg_url])
+    assert result.exit_code == 0, result.output
+    assert "digest_writes" not in result.stdout and "summary_checks" in result.stdout
+    with Store(pg_url) as pg:
+        rows = pg.db.execute("SELECT summary_id, version FROM summary_checks").fetchall()
+        assert [tuple(r) for r in rows] == [(summary_id, "")]  # the default for the column
+
+
+def test_copy_refuses_a_missing_source_and_the_same_database(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["db", "copy", "--from", str(tmp_path / "no.db"),
+                                  "--to", str(tmp_path / "b.db")])
+    assert missing.exit_code == 2 and "database not found" in missing.output
+    assert not (tmp_path / "b.db").exists()
+    same = runner.invoke(cli, ["db", "copy", "--from", "x.db", "--to", "x.db"])
+    assert same.exit_code == 2 and "same database" in same.output

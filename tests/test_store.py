@@ -231,3 +231,21 @@ def test_a_postgres_url_without_psycopg_is_one_line_and_makes_no_file(
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "paperdigest[postgres]" in lines[0], proc.stderr
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["psycopg.py"]
+
+
+def test_an_unreachable_postgres_is_one_line_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("psycopg")
+    monkeypatch.chdir(tmp_path)
+    from click.testing import CliRunner
+
+    from paperdigest.cli import cli
+
+    url = "postgresql://someone:s3cret-pw@127.0.0.1:9/nothing?connect_timeout=2"
+    result = CliRunner().invoke(cli, ["status", "--db", url])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open database"), lines
+    assert "s3cret-pw" not in result.output and "127.0.0.1:9" in result.output
+    assert [p.name for p in tmp_path.iterdir() if p.name != "home"] == []  # no file made

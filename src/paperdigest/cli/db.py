@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import click
@@ -23,16 +22,15 @@ def db_group() -> None:
               help="A new, empty database to write: a SQLite file or a postgresql:// URL.")
 def copy_command(source: str, target: str) -> None:
     """Copy every table, then verify row counts and checksums per table (printed)."""
-    from ..store import Store
+    from ..app import open_app
+    from ..settings import Settings
     from ..store.copy import copy_store
-    from ..store.engine import is_postgres_url
 
-    if not is_postgres_url(source) and not os.path.isfile(source):
-        raise StoreError(f"database not found: {source}")
     if redact(source) == redact(target):
         raise click.BadParameter("--from and --to are the same database", param_hint="--to")
     started = time.perf_counter()
-    with Store(source, readonly=True) as src, Store(target) as dst:
+    reader = open_app(Settings.load(db=source)).open_store(readonly=True, must_exist=True)
+    with reader as src, open_app(Settings.load(db=target)).open_store() as dst:
         report = copy_store(src, dst)
     elapsed = time.perf_counter() - started
     width = max(len(r.table) for r in report)

@@ -48,6 +48,16 @@ class TableCopy:
         return (self.source_rows, self.source_sum) == (self.target_rows, self.target_sum)
 
 
+def _exists(store: Store, table: str) -> bool:
+    if store.is_postgres:
+        row = store.db.execute("SELECT to_regclass(?)", (table,)).fetchone()
+        return row is not None and row[0] is not None
+    row = store.db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    return row is not None
+
+
 def _columns(store: Store, table: str) -> list[str]:
     cursor = store.db.execute(f"SELECT * FROM {table} LIMIT 0")
     return [str(d[0]) for d in cursor.description]
@@ -90,9 +100,12 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
         raise StoreError(
             f"{target.location} already holds data: copy into a new, empty database"
         )
-    columns = {table: _columns(source, table) for table in TABLES}
+    # a source opened read-only may predate a migration: its missing tables are empty, its
+    # missing columns take the target's defaults
+    tables = [table for table in TABLES if _exists(source, table)]
+    columns = {table: _columns(source, table) for table in tables}
     with target.transaction() as db:
-        for table in TABLES:
+        for table in tables:
             names = columns[table]
             insert = (
                 f"INSERT INTO {table} ({', '.join(names)}) "
@@ -112,7 +125,7 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
                     f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                 )
     report: list[TableCopy] = []
-    for table in TABLES:
+    for table in tables:
         n_source, sum_source = checksum(source, table, columns[table])
         n_target, sum_target = checksum(target, table, columns[table])
         report.append(TableCopy(table, n_source, n_target, sum_source, sum_target))
