@@ -214,8 +214,9 @@ class Store:
         """Record one fetch of a day's list: upsert the papers, their votes and positions."""
         now = utcnow()
         with self.transaction() as db:
-            # workers fetching the same day at once upsert one after the other (no deadlock)
-            self.engine.serialize(db, f"listing:{day.isoformat()}")
+            # workers saving lists at once (one day, or days sharing papers) upsert one after
+            # the other: no deadlock between two orders of the same rows
+            self.engine.serialize(db, "listings")
             db.execute(
                 "INSERT INTO days (day, source, fetched_at, n_papers) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(day) DO UPDATE SET source = excluded.source, "
