@@ -273,6 +273,27 @@ def test_papers_claimed_by_another_live_run_are_left_to_it(tmp_path: Path) -> No
     assert "still being summarized by another run (elsewhere:1)" in tally.notes[0]
 
 
+def test_hand_over_leaves_papers_of_live_runs_at_once(tmp_path: Path) -> None:
+    """A backfill worker (hand_over) does not wait for another live run: it leaves that run's
+    papers to it, without a claim_wait, and reports them as handed over, not as missing."""
+    fake = FakeSummarizer(default=GOOD)
+    tally = Tally()
+    with Store(tmp_path / "p.db") as store:
+        held = intents(2)[1].key
+        with store.transaction() as db:
+            db.execute(
+                "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
+                "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+                (held.paper_id, held.lang, held.backend, held.model, held.prompt_version,
+                 held.input_hash, "elsewhere:1", time.time()),
+            )
+        started = time.monotonic()
+        scheduler(store, fake, tally, claim_wait=60.0, hand_over=True).run(iter(intents(2)))
+        assert time.monotonic() - started < 10  # no wait for the other run
+    assert list(tally.done) == [paper(0).id] and tally.handed_over == [paper(1).id]
+    assert not tally.not_attempted and not tally.failed
+
+
 def test_an_interruption_saves_the_summaries_in_flight(tmp_path: Path) -> None:
     fake = FakeSummarizer(default=GOOD, delay=0.2)
     tally = Tally()
