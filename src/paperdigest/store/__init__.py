@@ -76,8 +76,7 @@ def database_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
             if not isinstance(exc, engine.errors):
                 raise
             where = getattr(store, "location", "the database")
-            message = redact(" ".join(str(exc).split()))
-            raise StoreError(f"database error in {where}: {message}") from None
+            raise StoreError(f"database error in {where}: {_one_line(exc)}") from None
 
     return wrapper
 
@@ -142,8 +141,7 @@ class Store:
                 apply_pg_migrations(pg, utcnow())
         except self.engine.errors as exc:
             pg.close()
-            message = redact(" ".join(str(exc).split()))
-            raise StoreError(f"cannot open database {self.location}: {message}") from None
+            raise StoreError(f"cannot open database {self.location}: {_one_line(exc)}") from None
 
     @property
     def is_postgres(self) -> bool:
