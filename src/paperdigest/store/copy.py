@@ -105,6 +105,8 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
     tables = [table for table in TABLES if _exists(source, table)]
     columns = {table: _columns(source, table) for table in tables}
     with target.transaction() as db:
+        if target.is_postgres:  # bulk: the search index is built once at the end
+            _search_upkeep(db, on=False)
         for table in tables:
             names = columns[table]
             insert = (
@@ -119,6 +121,7 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
                     batch = []
             _insert(target, db, insert, batch)
         if target.is_postgres:  # identity columns continue after the copied ids
+            _search_upkeep(db, on=True)
             for table in IDENTITY_TABLES:
                 db.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -130,6 +133,21 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
         n_target, sum_target = checksum(target, table, columns[table])
         report.append(TableCopy(table, n_source, n_target, sum_source, sum_target))
     return report
+
+
+def _search_upkeep(db: Any, *, on: bool) -> None:
+    """PostgreSQL: turn the search triggers and indexes off for a bulk load (the database is
+    new and empty, and this transaction holds it), or back on, indexing every paper once."""
+    from .migrations import PG_SEARCH_INDEXES, PG_SEARCH_REBUILD, PG_SEARCH_TRIGGERS
+
+    mode = "ENABLE" if on else "DISABLE"
+    for table in PG_SEARCH_TRIGGERS:
+        db.execute(f"ALTER TABLE {table} {mode} TRIGGER USER")
+    if on:
+        db.execute(PG_SEARCH_REBUILD)
+        db.executescript(PG_SEARCH_INDEXES)
+    else:
+        db.execute("DROP INDEX search_docs_tsv, search_docs_body")
 
 
 def _insert(store: Store, db: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:

@@ -219,12 +219,32 @@ def m005_search(db: sqlite3.Connection) -> None:
     )
 
 
-# The latest summary per language of one paper, as one text (PostgreSQL).
-_PG_SUMMARIES = (
-    "SELECT coalesce(string_agg(t, ' '), '') FROM (SELECT DISTINCT ON (lang) "
-    "whats_new || ' ' || technical_details || ' ' || performance_highlights AS t "
-    "FROM summaries WHERE paper_id = pid ORDER BY lang, created_at DESC, id DESC) latest"
+def _pg_search_rows(where: str) -> str:
+    """SQL (PostgreSQL) that upserts the search rows of the papers matching ``where`` (over
+    ``papers p``): title, authors as text, abstract, the latest summary of each language."""
+    return f"""
+        INSERT INTO search_docs (paper_id, title, authors, abstract, summaries)
+        SELECT p.id, p.title,
+            (SELECT coalesce(string_agg(a, ', '), '')
+             FROM json_array_elements_text(p.authors::json) AS a),
+            p.abstract,
+            (SELECT coalesce(string_agg(t, ' '), '') FROM (SELECT DISTINCT ON (lang)
+                 whats_new || ' ' || technical_details || ' ' || performance_highlights AS t
+                 FROM summaries WHERE paper_id = p.id
+                 ORDER BY lang, created_at DESC, id DESC) latest)
+        FROM papers p WHERE {where} ORDER BY p.first_seen, p.id
+        ON CONFLICT (paper_id) DO UPDATE SET title = excluded.title,
+            authors = excluded.authors, abstract = excluded.abstract,
+            summaries = excluded.summaries"""
+
+
+# Re-index every paper at once (after a bulk load with the triggers off, or a manual edit).
+PG_SEARCH_REBUILD = _pg_search_rows("true")
+PG_SEARCH_INDEXES = (
+    "CREATE INDEX search_docs_tsv ON search_docs USING gin (tsv);\n"
+    "CREATE INDEX search_docs_body ON search_docs USING gin (body gin_trgm_ops);"
 )
+PG_SEARCH_TRIGGERS = ("papers", "summaries")  # the tables whose triggers keep it in step
 
 
 def _pg_refresh_trigger(table: str, column: str) -> str:
@@ -263,23 +283,14 @@ def m005_search_postgres(db: Any) -> None:
                 lower(title || ' ' || authors || ' ' || abstract || ' ' || summaries)
             ) STORED
         );
-        CREATE INDEX search_docs_tsv ON search_docs USING gin (tsv);
-        CREATE INDEX search_docs_body ON search_docs USING gin (body gin_trgm_ops);
+        {PG_SEARCH_INDEXES}
         CREATE FUNCTION search_refresh(pid TEXT) RETURNS void LANGUAGE plpgsql AS $$
         BEGIN
             IF NOT EXISTS (SELECT 1 FROM papers WHERE id = pid) THEN
                 DELETE FROM search_docs WHERE paper_id = pid;
                 RETURN;
             END IF;
-            INSERT INTO search_docs (paper_id, title, authors, abstract, summaries)
-            SELECT p.id, p.title,
-                (SELECT coalesce(string_agg(a, ', '), '')
-                 FROM json_array_elements_text(p.authors::json) AS a),
-                p.abstract, ({_PG_SUMMARIES})
-            FROM papers p WHERE p.id = pid
-            ON CONFLICT (paper_id) DO UPDATE SET title = excluded.title,
-                authors = excluded.authors, abstract = excluded.abstract,
-                summaries = excluded.summaries;
+            {_pg_search_rows("p.id = pid")};
         END $$;
         {_pg_refresh_trigger("papers", "id")}
         {_pg_refresh_trigger("summaries", "paper_id")}
@@ -293,8 +304,7 @@ def m005_search_postgres(db: Any) -> None:
             EXECUTE FUNCTION search_papers_changed();
         CREATE TRIGGER search_summaries_changed AFTER INSERT OR UPDATE OR DELETE ON summaries
             FOR EACH ROW EXECUTE FUNCTION search_summaries_changed();
-        INSERT INTO search_docs (paper_id) SELECT id FROM papers ORDER BY first_seen, id;
-        SELECT search_refresh(id) FROM papers;
+        {PG_SEARCH_REBUILD};
         """
     )
 

@@ -207,12 +207,12 @@ def _hit_rows(
 @database_errors
 def rebuild_index(store: Store) -> int:
     """Re-create every row of the index from the tables (after a manual edit). Returns rows."""
-    from .migrations import _SEARCH_AUTHORS, _SEARCH_SUMMARIES
+    from .migrations import _SEARCH_AUTHORS, _SEARCH_SUMMARIES, PG_SEARCH_REBUILD
 
     if store.is_postgres:
         with store.transaction() as db:
             db.execute("DELETE FROM search_docs WHERE paper_id NOT IN (SELECT id FROM papers)")
-            db.execute("SELECT search_refresh(id) FROM papers")
+            db.execute(PG_SEARCH_REBUILD)
             return int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0])
     with store.transaction() as db:
         db.execute("DELETE FROM search_fts")
