@@ -16,7 +16,8 @@ page. No other module defines an error class a caller may catch.
     │   ├── ExtractError       a downloaded or local file is not a usable paper
     │   └── SearchQueryError   a search query that cannot be searched (HTTP 400)
     ├── FetchError             a source could not be read (network, HTTP status, body) (exit 1)
-    │   └── TooLarge           a body over the caller's size cap (not retried)
+    │   ├── TooLarge           a body over the caller's size cap (not retried)
+    │   └── SourceUnavailable  the day's list cannot be read and none is stored       (exit 3)
     ├── BackendError           the summarizer failed for one paper                     (exit 1)
     │   ├── InvalidAnswer      the model answered, but not with the three sections
     │   ├── ServerTrouble      one request timed out or lost its connection (the run's
@@ -56,6 +57,7 @@ __all__ = [
     "SearchQueryError",
     "SearchUnavailable",
     "ServerTrouble",
+    "SourceUnavailable",
     "StoreError",
     "TooLarge",
     "WorkerCrashed",
@@ -127,6 +129,13 @@ class FetchError(AppError):
 
 class TooLarge(FetchError):
     """The body is bigger than the caller's cap; the download was stopped, not retried."""
+
+
+class SourceUnavailable(FetchError):
+    """The day's list cannot be read and no earlier copy of it is stored: nothing was
+    summarized (exit 3, apart from 1: a run in which some paper failed)."""
+
+    exit_code = 3
 
 
 class BackendError(AppError):

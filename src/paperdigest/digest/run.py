@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import checks_version
-from ..errors import BackendStopped, LanguageRefused
+from ..errors import BackendStopped, FetchError, LanguageRefused, SourceUnavailable
 from ..fsutil import write_atomic
 from ..models import Paper
 from ..prompts import PromptSet, abstract_input
 from ..render.markdown import Provenance, digest_path, render_day
 from ..settings import DEFAULT_LANG
-from ..sources import Source
+from ..sources import Listing, Source
 from ..store import Store
 from ..store.checks import load_checks
 from ..summarize.base import Summarizer
@@ -166,6 +166,27 @@ def plan_lazily(
         yield intent
 
 
+def read_listing(
+    source: Source, store: Store, day: dt.date | None
+) -> tuple[Listing, str | None]:
+    """The day's list from ``source``; when the source cannot be read, the copy stored by an
+    earlier run (with a note saying so), else :class:`SourceUnavailable`."""
+    try:
+        return source.fetch(day), None
+    except SourceUnavailable:
+        raise
+    except FetchError as exc:
+        stored = store.day_papers(day) if day is not None else []
+        if day is None or not stored:
+            when = day.isoformat() if day is not None else "today"
+            raise SourceUnavailable(
+                f"{exc} (no list of {when} is stored: nothing was summarized; run again later)",
+                url=exc.url,
+            ) from None
+        note = f"{exc}; using the list of {day.isoformat()} stored earlier ({len(stored)} papers)"
+        return Listing(day, tuple(stored), "stored"), note
+
+
 def run_digest(
     source: Source,
     store: Store,
@@ -179,9 +200,10 @@ def run_digest(
 ) -> DigestResult:
     lang = require_language(summarizer, options.lang)
     progress = progress or NoProgress()
-    listing = source.fetch(options.day)
+    listing, note = read_listing(source, store, options.day)
     day = listing.day
-    store.save_listing(day, listing.papers, listing.source)
+    if note is None:
+        store.save_listing(day, listing.papers, listing.source)
     papers = store.day_papers(day)
     if options.limit is not None:
         papers = papers[: options.limit]
@@ -196,6 +218,8 @@ def run_digest(
         model=summarizer.model_id,
     )
     tally = Tally()
+    if note is not None:
+        tally.notes.append(note)
     recorder = Recorder(store, tally)
     plan_options = PlanOptions(force=options.force, repair_flagged=options.repair_flagged)
     planned = plan_lazily(papers, build_input, store, parts, plan_options, recorder)
