@@ -88,7 +88,7 @@ class App:
     def open_source(self) -> Source:
         if self._source is not None:
             return self._source
-        return open_source(str(self.settings["source"]))
+        return open_source(str(self.settings["source"]), settings=self.settings)
 
     def backend_config(self, options: dict[str, Any] | None = None) -> BackendConfig:
         s = self.settings
