@@ -52,6 +52,7 @@ class RunOptions:
     max_calls: int | None = None
     max_tokens: int | None = None
     backend_options: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
+    new_only: bool = False  # leave out papers an earlier digest listed
 
 
 class App:
@@ -199,6 +200,7 @@ class DigestSession:
             repair_flagged=run.repair_flagged,
             max_calls=run.max_calls,
             max_tokens=run.max_tokens,
+            new_only=run.new_only,
         )
         return run_digest(
             self.source,
