@@ -115,7 +115,8 @@ def status(
     """Completeness per day: listed, summarized, flagged, failed, missing.
 
     Exits 0 only when every day is complete; 1 when any paper failed or is missing, a day was
-    never fetched, or a weekday has no papers listed at all (likely an upstream change).
+    never fetched, a weekday has no papers listed at all (likely an upstream change), or an
+    arXiv listing is under 20% of the median of its last 10 weekdays (a partial listing).
     """
     if date_ and (start or end):
         raise click.UsageError("use either --date or --from/--to")
@@ -144,6 +145,7 @@ def status(
                         "missing": r.missing,
                         "complete": r.complete,
                         "problem": r.problem,
+                        "small_listings": list(r.small),
                     }
                 )
             )
