@@ -40,14 +40,13 @@ def split_spec(spec: str, schemes: Collection[str]) -> list[str]:
         for m, piece in enumerate(chunk.split(",")):
             pieces.append(("+" if n and not m else ",", piece))
     for sep, piece in pieces:
+        if not piece.strip():
+            raise ConfigError(f"--source {spec!r}: an empty source (a stray '+' or ',')")
         if parts and not starts_source(piece):
             parts[-1] += sep + piece
         else:
             parts.append(piece)
-    cleaned = [p.strip() for p in parts]
-    if any(not p for p in cleaned):
-        raise ConfigError(f"--source {spec!r}: an empty source (a stray '+' or ',')")
-    return cleaned
+    return [p.strip() for p in parts]
 
 
 def merge_paper(first: Paper, other: Paper) -> Paper:
