@@ -228,3 +228,44 @@ def test_status_flags_a_suspiciously_small_arxiv_listing(tmp_path: Path) -> None
         "(a partial listing?)"]
     assert rows[0]["problem"] == rows[0]["small_listings"][0]
     assert rows[1]["complete"] and rows[1]["small_listings"] == []  # 40 is above 20% of 105
+
+
+def test_an_older_database_gains_the_arxiv_fields_and_its_digest_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperdigest.store import migrations
+
+    db = tmp_path / "old.db"
+    before = [m for m in migrations.MIGRATIONS if m[0] < "m009"]
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", before)
+        with Store(db) as store:  # rows as the code before the arXiv source wrote them
+            now = "2024-07-22T00:00:00Z"
+            store.db.execute(
+                "INSERT INTO papers (id, title, abstract, first_seen, updated_at) "
+                "VALUES ('2407.60001', 'Old paper', 'We propose Y.', ?, ?)", (now, now))
+            store.db.execute("INSERT INTO days VALUES ('2024-07-22', 'hf', ?, 1)", (now,))
+            store.db.execute("INSERT INTO day_papers (day, paper_id, upvotes, position, "
+                             "first_seen, last_seen) VALUES ('2024-07-22', '2407.60001', 3, 0, "
+                             "?, ?)", (now, now))
+            key = SummaryKey("2407.60001", "ko", "openai", "m", "p1", "h")
+            sections = Sections(whats_new="a", technical_details="b", performance_highlights="c")
+            store.save_summary(key, sections, "input")
+            assert "m009_arxiv_listings" not in store.migrations()
+    with Store(db, readonly=True) as old:  # read-only: not migrated, still readable
+        found = old.paper("2407.60001")
+        assert found is not None and found.categories == () and found.version is None
+    with Store(db) as store:
+        assert store.migrations()[-1] == "m009_arxiv_listings"
+        assert store.digested_before(dt.date(2024, 7, 23), "ko", ["2407.60001"]) == {
+            "2407.60001": (dt.date(2024, 7, 22), None)}
+        assert store.digested_before(dt.date(2024, 7, 23), "en", ["2407.60001"]) == {}
+        store.save_listing(dt.date(2024, 7, 23), [Paper(
+            id="2407.60001", title="Old paper", categories=("cs.CL",), version=3)], "arxiv:cs.CL")
+        again = store.paper("2407.60001")
+        assert again is not None and again.categories == ("cs.CL",) and again.version == 3
+        assert again.abstract == "We propose Y."  # an empty abstract does not erase the text
+        store.save_listing(dt.date(2024, 7, 24), [Paper(
+            id="2407.60001", title="Old paper", version=2)], "hf")
+        kept = store.paper("2407.60001")
+        assert kept is not None and kept.version == 3 and kept.categories == ("cs.CL",)
