@@ -108,7 +108,7 @@ def source(api: FakeArxivAPI, **kwargs: object) -> ArxivSource:
 
 
 def test_a_day_over_several_pages_spaced_and_complete(api: FakeArxivAPI) -> None:
-    listing = source(api).fetch(MONDAY)
+    listing = source(api, limiter=RateLimiter(0.3)).fetch(MONDAY)
     queries = api.queries()
     assert [q["start"] for q in queries] == ["0", "3", "6"]
     assert {q["max_results"] for q in queries} == {"3"}
@@ -116,7 +116,8 @@ def test_a_day_over_several_pages_spaced_and_complete(api: FakeArxivAPI) -> None
         "(cat:cs.CL OR cat:cs.IR) AND submittedDate:[202407181800 TO 202407191759]"
     )
     assert {(q["sortBy"], q["sortOrder"]) for q in queries} == {("submittedDate", "ascending")}
-    assert all(gap >= 0.14 for gap in api.gaps()), api.gaps()
+    # the client spaces the starts 0.3 s apart; arrivals may differ by the first connection
+    assert all(gap >= 0.25 for gap in api.gaps()), api.gaps()
 
     ids = [p.id for p in listing.papers]
     assert ids == [f"2407.1{n:04d}" for n in range(6)] + ["2407.19999"]
@@ -209,7 +210,7 @@ def test_503_with_retry_after_is_waited_for_then_read(api: FakeArxivAPI) -> None
     listing = source(api, page_size=10).fetch(MONDAY)
     starts = [q["start"] for q in api.queries()]
     assert starts == ["0", "0"]  # the same page asked again
-    assert api.gaps()[0] >= 0.95  # after the server's Retry-After, not the 0.01 s backoff
+    assert api.gaps()[0] >= 0.9  # after the server's Retry-After, not the 0.01 s backoff
     assert len(listing.papers) == 7
 
 
