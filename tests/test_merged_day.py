@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ from fakes import ArxivPaper, FakeArxivAPI, FakeHF, FakeOpenAI, hf_item
 from paperdigest.cli import cli
 from paperdigest.errors import ConfigError
 from paperdigest.models import Paper, Sections
+from paperdigest.render.json_day import day_dict, load_day
 from paperdigest.sources import MergedSource, open_source
 from paperdigest.sources.merged import merge_paper, split_spec
 from paperdigest.store import Store, SummaryKey
+from paperdigest.untrusted import redact_url
 
 SCHEMES = ("hf", "file", "arxiv")
 
@@ -115,7 +118,7 @@ def common(tmp_path: Path, *extra: str) -> list[str]:
             "--out", str(tmp_path / "out"), *extra]
 
 
-@pytest.mark.parametrize("spec", ["hf+arxiv:cs.CL,cs.IR", "hf,arxiv:cs.CL,cs.IR"])
+@pytest.mark.parametrize("spec", ["hf+arxiv:cs.CL,cs.IR", "hf,arxiv:cs.IR,cs.CL"])
 def test_one_merged_day(tmp_path: Path, servers, spec: str) -> None:  # type: ignore[no-untyped-def]
     result = run("digest", "--date", MON, "--source", spec, *common(tmp_path))
     assert result.exit_code == 0, result.stderr
@@ -130,7 +133,13 @@ def test_one_merged_day(tmp_path: Path, servers, spec: str) -> None:  # type: ig
         assert shared.upvotes == 30 and shared.media_url and "huggingface" in shared.media_url
         assert shared.categories == ("cs.CL", "cs.AI") and shared.version == 1
         assert shared.comments == "Accepted at ACL"
-        assert store.source_counts(dt.date(2024, 7, 22)) == {"hf": 2, "arxiv:cs.CL,cs.IR": 2}
+        assert store.source_counts(dt.date(2024, 7, 22)) == {
+            redact_url(os.environ["PAPERDIGEST_HF_URL"]): 2, "arxiv:cs.CL,cs.IR": 2}
+    with Store(tmp_path / "p.db") as store:
+        day = day_dict(load_day(store, dt.date(2024, 7, 22), "en"))
+    shared_json = next(p for p in day["papers"] if p["id"] == SHARED_ID)
+    assert shared_json["categories"] == ["cs.CL", "cs.AI"] and shared_json["version"] == 1
+    assert shared_json["comments"] == "Accepted at ACL" and shared_json["upvotes"] == 30
 
 
 def test_each_source_lists_the_same_day(tmp_path: Path, servers) -> None:  # type: ignore[no-untyped-def]
@@ -269,3 +278,19 @@ def test_an_older_database_gains_the_arxiv_fields_and_its_digest_history(
             id="2407.60001", title="Old paper", version=2)], "hf")
         kept = store.paper("2407.60001")
         assert kept is not None and kept.version == 3 and kept.categories == ("cs.CL",)
+
+
+def test_backfill_a_merged_range(tmp_path: Path, servers) -> None:  # type: ignore[no-untyped-def]
+    hf, api = servers
+    result = run("backfill", "--from", "2024-07-20", "--to", TUE, "--source",
+                 "hf+arxiv:cs.CL,cs.IR", *common(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    lines = [x for x in result.stderr.splitlines() if " listed, " in x]
+    assert [x[:13] for x in lines] == ["2024-07-20: 0", "2024-07-21: 0", "2024-07-22: 3",
+                                       "2024-07-23: 1"]
+    # Hugging Face is asked every day; arXiv only on the weekdays
+    assert [q["date"] for _, _, q in hf.requests] == ["2024-07-20", "2024-07-21", MON, TUE]
+    assert len(api.queries()) == 2
+    status = run("status", "--db", str(tmp_path / "p.db"), "--from", "2024-07-20", "--to", TUE,
+                 "--lang", "en")
+    assert status.exit_code == 0, status.stdout

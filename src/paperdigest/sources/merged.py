@@ -116,8 +116,8 @@ class MergedSource:
             papers=tuple(replace(p, list_date=day) for p in papers),
             source=self.spec,
             skipped=tuple(s for lst in listings for s in lst.skipped),
-            counts=tuple(
-                (spec, len(lst.papers)) for (spec, _), lst in zip(self.parts, listings, strict=True)
-            ),
+            # each part by the name its own listing gives (arxiv:… with its categories sorted,
+            # so the counts of one set of categories compare across days however it is spelt)
+            counts=tuple((lst.source, len(lst.papers)) for lst in listings),
             notes=tuple(n for lst in listings for n in lst.notes),
         )
