@@ -31,12 +31,12 @@ from typing import Any
 
 import httpx
 
-from ..errors import ConfigError, FetchError, FormatError
+from ..errors import ArxivAPIError, ConfigError, FetchError, FormatError
 from ..http import HttpPolicy, RateLimiter, make_client, request, shared_limiter
 from ..models import Paper
 from ..settings import Settings, value
 from ..untrusted import redact_url
-from .arxiv_atom import ArxivAPIError, Entry, Page, is_category, parse_feed
+from .arxiv_atom import Entry, Page, is_category, parse_feed
 from .arxiv_days import Window, has_listing, listing_window
 from .base import Listing
 

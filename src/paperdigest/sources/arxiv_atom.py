@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 
-from ..errors import FormatError
+from ..errors import ArxivAPIError, FormatError
 from ..models import Paper, one_line
 from ..untrusted import LIMITS, clean_text, is_arxiv_id
 
@@ -33,10 +33,6 @@ _CATEGORY = re.compile(r"^[a-z][a-z-]{0,20}(?:\.[A-Za-z-]{1,20})?$")
 _DECLARATION = re.compile(rb"<!(?i:doctype|entity)")
 MAX_COMMENTS = 1_000
 MAX_CATEGORIES = 30
-
-
-class ArxivAPIError(FormatError):
-    """The API answered with its error feed (a bad query, say)."""
 
 
 @dataclass(frozen=True)
