@@ -140,6 +140,11 @@ def test_one_merged_day(tmp_path: Path, servers, spec: str) -> None:  # type: ig
     shared_json = next(p for p in day["papers"] if p["id"] == SHARED_ID)
     assert shared_json["categories"] == ["cs.CL", "cs.AI"] and shared_json["version"] == 1
     assert shared_json["comments"] == "Accepted at ACL" and shared_json["upvotes"] == 30
+    site = run("site", "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "site"),
+               "--lang", "en")
+    assert site.exit_code == 0, site.stderr
+    page = next((tmp_path / "site").rglob("2024-07-22*.html")).read_text(encoding="utf-8")
+    assert '<span class="categories">cs.CL · cs.AI</span>' in page
 
 
 def test_each_source_lists_the_same_day(tmp_path: Path, servers) -> None:  # type: ignore[no-untyped-def]

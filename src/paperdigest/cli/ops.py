@@ -22,8 +22,10 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
     """Digest each day in order with one runner. A day whose list cannot be fetched is
     reported and the next day goes on; a configuration error stops everything (exit 2)."""
     request = split_settings(kwargs)
-    if str(request.settings["source"]).startswith("file:") and len(days) > 1:
-        raise ConfigError("a file source holds one day: use --source hf for a range of days")
+    if "file:" in str(request.settings["source"]) and len(days) > 1:
+        raise ConfigError(
+            "a file source holds one day: use --source hf or arxiv:CAT for a range of days"
+        )
     problems: list[str] = []
     with request.session(days=len(days)) as session:
         for day in days:

@@ -14,7 +14,8 @@ seconds apart (3 by default, as arXiv asks), shared with the full-text fetcher o
 and retried with the policy of every source (backoff, ``Retry-After``).
 
 Replacements (new versions of older papers announced that day) are left out unless
-``--include-replaced``: then a second query by ``lastUpdatedDate`` finds them.
+``--include-replaced``: then a second query by ``lastUpdatedDate`` finds them (as the API
+knows them today: for a past day, a paper replaced again since shows only its latest date).
 
 A weekend day has no listing: an empty list, no request. A weekday with no new paper at all is
 an error (:class:`~paperdigest.errors.FetchError`): a holiday, a misspelt category or an upstream
