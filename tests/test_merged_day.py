@@ -299,3 +299,23 @@ def test_backfill_a_merged_range(tmp_path: Path, servers) -> None:  # type: igno
     status = run("status", "--db", str(tmp_path / "p.db"), "--from", "2024-07-20", "--to", TUE,
                  "--lang", "en")
     assert status.exit_code == 0, status.stdout
+
+
+def test_small_listing_rule_and_new_version_rule_in_pure_code() -> None:
+    from paperdigest.digest.history import leave_out_seen
+    from paperdigest.ops import small_listing
+
+    assert small_listing("arxiv:cs.CL", 1, [100, 120]) is None  # too few days to judge
+    assert small_listing("arxiv:cs.CL", 19, [100, 95, 300]) is not None  # 19 < 20% of 100
+    assert small_listing("arxiv:cs.CL", 20, [100, 95, 300]) is None
+    assert small_listing("arxiv:cs.GL", 0, [0, 0, 1]) is None  # a quiet category
+
+    monday = dt.date(2024, 7, 22)
+    papers = [Paper(id="a", title="A", version=2), Paper(id="b", title="B", version=2),
+              Paper(id="c", title="C"), Paper(id="d", title="D", version=1)]
+    kept, seen = leave_out_seen(papers, {"a": (monday, 1), "b": (monday, None),
+                                         "c": (monday, 3), "d": (monday, 1)})
+    assert kept == [] and [s.new_version for s in seen] == [True, False, False, False]
+    assert "a v2 is a new version" in seen[0].note() and "left out" in seen[1].note()
+    kept, seen = leave_out_seen(papers, {})
+    assert kept == papers and seen == []
