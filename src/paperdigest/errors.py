@@ -10,8 +10,9 @@ page. No other module defines an error class a caller may catch.
     │   ├── NeedsKey           an API key is required and none was found
     │   └── LanguageRefused    the backend cannot write the language asked for
     ├── InputError             malformed saved response, unreadable file               (exit 2)
-    │   ├── FormatError        a malformed item in a Hugging Face API response
-    │   │   └── Oversized      an item with a field over its size limit (skipped, warned)
+    │   ├── FormatError        a malformed item or feed from a source (HF JSON, arXiv Atom)
+    │   │   ├── Oversized      an item with a field over its size limit (skipped, warned)
+    │   │   └── ArxivAPIError  the arXiv API answered with its error feed (a bad query)
     │   ├── ArxivIdError       the text is not an arXiv identifier
     │   ├── ExtractError       a downloaded or local file is not a usable paper
     │   └── SearchQueryError   a search query that cannot be searched (HTTP 400)
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 __all__ = [
     "AppError",
+    "ArxivAPIError",
     "ArxivIdError",
     "BackendError",
     "BackendStopped",
@@ -100,11 +102,16 @@ class InputError(AppError, ValueError):
 
 
 class FormatError(InputError):
-    """A malformed item in a Hugging Face API response."""
+    """A malformed item or feed from a source (a Hugging Face item, an arXiv Atom page)."""
 
 
 class Oversized(FormatError):
     """An item with a field over its size limit: every source skips it with a warning."""
+
+
+class ArxivAPIError(FormatError):
+    """The arXiv API answered with its error feed (an entry whose id is ``…/api/errors#…``);
+    the source turns it into a :class:`FetchError` carrying arXiv's message."""
 
 
 class ArxivIdError(InputError):

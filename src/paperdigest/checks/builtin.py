@@ -10,7 +10,6 @@ from itertools import combinations
 
 from ..models import SECTION_KEYS, SECTION_LABELS
 from ..prompts.echo import addresses_the_writer, prompt_fragments
-from ..text.meaning import NOTHING_FAITHFUL
 from ..text import (
     find_numbers,
     language_name,
@@ -21,6 +20,7 @@ from ..text import (
     unsupported_numbers,
     word_overlap,
 )
+from ..text.meaning import NOTHING_FAITHFUL
 from . import CheckInput, Problem
 from .meaning import register_meaning_checks
 
