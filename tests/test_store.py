@@ -249,3 +249,16 @@ def test_an_unreachable_postgres_is_one_line_without_the_password(
     assert len(lines) == 1 and lines[0].startswith("error: cannot open database"), lines
     assert "s3cret-pw" not in result.output and "127.0.0.1:9" in result.output
     assert [p.name for p in tmp_path.iterdir() if p.name != "home"] == []  # no file made
+
+
+def test_status_reads_both_engines(db_target: str) -> None:
+    from paperdigest.store.status import day_status
+
+    with Store(db_target) as store:
+        store.save_listing(DAY, [Paper(id="2407.1", title="T"), Paper(id="2407.2", title="U")],
+                           "arxiv:cs.CL", counts=[("arxiv:cs.CL", 2)])
+        key = SummaryKey("2407.1", "ko", "openai", "m", "v", "h" * 64)
+        store.save_summary(key, SECTIONS, "input")
+        assert store.source_counts(DAY) == {"arxiv:cs.CL": 2}
+        status = day_status(store, DAY, "ko")
+        assert status.fetched and status.listed == 2 and not status.complete

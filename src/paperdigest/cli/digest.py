@@ -19,6 +19,7 @@ from ..settings import Settings, option_kwargs
 from ..summarize import backend_names
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import TaskID
 
 
@@ -47,7 +48,7 @@ class RichProgress:
     One live display for the whole command; each day resets the papers bar.
     """
 
-    def __init__(self, days: int = 0) -> None:
+    def __init__(self, days: int = 0, console: Console | None = None) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -58,7 +59,7 @@ class RichProgress:
             TimeRemainingColumn,
         )
 
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -97,6 +98,13 @@ class RichProgress:
 
     def stop(self) -> None:
         """The end of one day's papers (the display stays up for the next day)."""
+
+    def say(self, text: str) -> None:
+        """A line on stderr above the live bars (a plain write would glue onto them)."""
+        if self.started:
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            click.echo(text, err=True)
 
     def day_done(self, day: dt.date) -> None:
         if self.days_task is not None:
@@ -226,6 +234,13 @@ class Session:
             self.bar.close()
             self.bar = None
 
+    def say(self, text: str) -> None:
+        """One line on stderr, above the progress bars when they are up."""
+        if self.bar is not None:
+            self.bar.say(text)
+        else:
+            click.echo(text, err=True)
+
     def run_day(self, day: dt.date | None, *, hand_over: bool = False) -> DigestResult:
         result = self.inner.run_day(day, hand_over=hand_over)
         if self.bar is not None:
@@ -282,6 +297,15 @@ def run_options(fn: Callable[..., None]) -> Callable[..., None]:
         click.option("--max-calls", type=click.IntRange(min=1), **option_kwargs("max_calls")),
         click.option("--max-tokens", type=click.IntRange(min=1), **option_kwargs("max_tokens")),
         click.option("--timeout", type=click.FloatRange(min=1), **option_kwargs("timeout")),
+        # sources and days (arXiv listings, merged sources)
+        click.option(
+            "--include-replaced", is_flag=True, **option_kwargs("include_replaced")
+        ),
+        click.option(
+            "--new-only",
+            is_flag=True,
+            help="Leave out papers an earlier digest listed (a new version is noted, not listed).",
+        ),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -301,6 +325,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         db=kwargs.pop("db_path"),
         timeout=kwargs.pop("timeout"),
         fulltext=kwargs.pop("fulltext"),
+        include_replaced=kwargs.pop("include_replaced"),
     )
     run = RunOptions(
         out_dir=Path(kwargs.pop("out_dir")),
@@ -312,6 +337,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         max_calls=kwargs.pop("max_calls"),
         max_tokens=kwargs.pop("max_tokens"),
         backend_options=_parse_options(kwargs.pop("options")),
+        new_only=kwargs.pop("new_only"),
     )
     return RunRequest(settings, run, kwargs.pop("progress"))
 
@@ -331,7 +357,8 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
     help="Write the run's report as JSON: failed and flagged papers, and why.",
 )
 def digest(date_: str | None, report_path: str | None, **kwargs: Any) -> None:
-    """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
+    """Summarize one day's papers (Hugging Face Daily Papers, arXiv categories, or both)
+    into a Markdown digest."""
     request = split_settings(kwargs)
     day = parse_day(date_)
     if day is None and not str(request.settings["source"]).startswith("file:"):
@@ -360,37 +387,41 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, object]:
     return parsed
 
 
-def report(result: DigestResult) -> None:
-    """The run's lines on stderr and the digest's path on stdout."""
+def report(result: DigestResult, say: Callable[[str], None] | None = None) -> None:
+    """The run's lines on stderr (through ``say``: above a live progress display) and the
+    digest's path on stdout."""
+    if say is None:
+        say = _stderr
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}")
     for reason in result.skipped:
-        click.echo(f"warning: skipped a malformed list item: {reason}", err=True)
+        say(f"warning: skipped a malformed list item: {reason}")
     for paper_id, error in result.failed:
-        click.echo(f"failed: {paper_id}: {error}", err=True)
+        say(f"failed: {paper_id}: {error}")
     if result.stopped:
-        click.echo(
+        say(
             f"stopped: {result.stopped}; {len(result.not_attempted)} paper(s) left for the next "
-            "run",
-            err=True,
+            "run"
         )
     if result.listed == 0:
-        click.echo(
+        say(
             f"no papers listed for {result.day.isoformat()} "
-            "(a weekend or holiday, or the list is not out yet): recorded, no digest written",
-            err=True,
+            "(a weekend or holiday, or the list is not out yet): recorded, no digest written"
         )
-    click.echo(
+    say(
         f"{result.day.isoformat()}: {result.listed} listed, {result.summarized} summarized now, "
         f"{result.reused} reused, {len(result.failed)} failed, {len(result.flagged)} flagged "
-        f"[{result.backend}: {result.model}]",
-        err=True,
+        f"[{result.backend}: {result.model}]"
     )
     for flagged in result.flagged:  # the last lines: what is still wrong, and why
         reasons = "; ".join(f"{p.check}: {p.message}" for p in flagged.problems)
-        click.echo(f"flagged: {flagged.paper_id}: {reasons}", err=True)
+        say(f"flagged: {flagged.paper_id}: {reasons}")
     if result.written:
         click.echo(str(result.path))
+
+
+def _stderr(text: str) -> None:
+    click.echo(text, err=True)
 
 
 def _write_report(path: Path, result: DigestResult) -> None:

@@ -22,8 +22,10 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
     """Digest each day in order with one runner. A day whose list cannot be fetched is
     reported and the next day goes on; a configuration error stops everything (exit 2)."""
     request = split_settings(kwargs)
-    if str(request.settings["source"]).startswith("file:") and len(days) > 1:
-        raise ConfigError("a file source holds one day: use --source hf for a range of days")
+    if "file:" in str(request.settings["source"]) and len(days) > 1:
+        raise ConfigError(
+            "a file source holds one day: use --source hf or arxiv:CAT for a range of days"
+        )
     problems: list[str] = []
     # Several workers may share the range (one database): a day whose last papers other
     # workers are making is handed over to them, and visited again after the last day.
@@ -34,7 +36,7 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 result = session.run_day(day, hand_over=hand_over)
             except FetchError as exc:
                 problems.append(f"{day.isoformat()}: {exc.message}")
-                click.echo(f"{day.isoformat()}: not fetched: {exc.message}", err=True)
+                session.say(f"{day.isoformat()}: not fetched: {exc.message}")
                 continue
             except ConfigError:
                 raise
@@ -42,12 +44,12 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 if exc.exit_code == 2:
                     raise
                 problems.append(f"{day.isoformat()}: {exc.message}")
-                click.echo(f"{day.isoformat()}: stopped: {exc.message}", err=True)
+                session.say(f"{day.isoformat()}: stopped: {exc.message}")
                 break
             if result.handed_over:
                 queue.append((day, False))  # the list grows while it is walked: on purpose
                 continue
-            report(result)
+            report(result, session.say)
             if not result.ok:
                 problems.append(f"{day.isoformat()}: incomplete")
             if result.stopped:
@@ -121,7 +123,8 @@ def status(
     """Completeness per day: listed, summarized, flagged, failed, missing.
 
     Exits 0 only when every day is complete; 1 when any paper failed or is missing, a day was
-    never fetched, or a weekday has no papers listed at all (likely an upstream change).
+    never fetched, a weekday has no papers listed at all (likely an upstream change), or an
+    arXiv listing is under 20% of the median of its last 10 weekdays (a partial listing).
     """
     if date_ and (start or end):
         raise click.UsageError("use either --date or --from/--to")
@@ -150,6 +153,7 @@ def status(
                         "missing": r.missing,
                         "complete": r.complete,
                         "problem": r.problem,
+                        "small_listings": list(r.small),
                     }
                 )
             )

@@ -48,16 +48,6 @@ class TableCopy:
         return (self.source_rows, self.source_sum) == (self.target_rows, self.target_sum)
 
 
-def _exists(store: Store, table: str) -> bool:
-    if store.is_postgres:
-        row = store.db.execute("SELECT to_regclass(?)", (table,)).fetchone()
-        return row is not None and row[0] is not None
-    row = store.db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).fetchone()
-    return row is not None
-
-
 def _columns(store: Store, table: str) -> list[str]:
     cursor = store.db.execute(f"SELECT * FROM {table} LIMIT 0")
     return [str(d[0]) for d in cursor.description]
@@ -102,7 +92,7 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
         )
     # a source opened read-only may predate a migration: its missing tables are empty, its
     # missing columns take the target's defaults
-    tables = [table for table in TABLES if _exists(source, table)]
+    tables = [table for table in TABLES if source.has_table(table)]
     columns = {table: _columns(source, table) for table in tables}
     with target.transaction() as db:
         if target.is_postgres:  # bulk: the search index is built once at the end
@@ -117,9 +107,10 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
             for row in _rows(source, table, names):
                 batch.append(tuple(row))
                 if len(batch) >= _BATCH:
-                    _insert(target, db, insert, batch)
+                    db.executemany(insert, batch)
                     batch = []
-            _insert(target, db, insert, batch)
+            if batch:
+                db.executemany(insert, batch)
         if target.is_postgres:  # identity columns continue after the copied ids
             _search_upkeep(db, on=True)
             for table in IDENTITY_TABLES:
@@ -148,19 +139,6 @@ def _search_upkeep(db: Any, *, on: bool) -> None:
         db.executescript(PG_SEARCH_INDEXES)
     else:
         db.execute("DROP INDEX search_docs_tsv, search_docs_body")
-
-
-def _insert(store: Store, db: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    if store.is_postgres:
-        from .engine import PgConnection, to_format
-
-        assert isinstance(db, PgConnection)
-        with db.raw.cursor() as cursor:
-            cursor.executemany(to_format(sql), rows)
-    else:
-        db.executemany(sql, rows)
 
 
 __all__ = ["TABLES", "TableCopy", "checksum", "copy_store"]

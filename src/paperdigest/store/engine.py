@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -157,6 +157,10 @@ class PgConnection:
         if not parameters:  # sent as it is: no placeholders, a literal % stays single
             return self.raw.execute(sql)
         return self.raw.execute(to_format(sql), tuple(parameters))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(to_format(sql), [tuple(row) for row in rows])
 
     def executescript(self, script: str) -> None:
         self.raw.execute(script)

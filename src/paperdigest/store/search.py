@@ -65,13 +65,7 @@ def match_expression(query: str) -> str:
 
 @database_errors
 def has_index(store: Store) -> bool:
-    if store.is_postgres:
-        found = store.db.execute("SELECT to_regclass('search_docs')").fetchone()
-        return found is not None and found[0] is not None
-    row = store.db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
-    ).fetchone()
-    return row is not None
+    return store.has_table("search_docs" if store.is_postgres else "search_fts")
 
 
 @database_errors
