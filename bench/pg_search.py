@@ -6,7 +6,8 @@ triggers build the index), starts ``paperdigest serve --db postgresql://…`` on
 port and runs the same query list:
 
 - through the server: ``GET /api/search?q=...`` (parsing, count, ranking, snippets, paper
-  details, JSON) with one keep-alive client, sequentially;
+  details, JSON) with one keep-alive client, sequentially, never from the response cache (a
+  parameter that changes every round);
 - bare: the ranked page alone (``SELECT doc, ts_rank(...) FROM search_docs WHERE ... ORDER BY
   rank DESC LIMIT 20``, the same WHERE and tsquery) on a direct connection.
 
@@ -72,7 +73,7 @@ def main() -> None:
                     if round_:
                         bare.append((time.perf_counter() - t) * 1000)
 
-        api, by_kind, statuses, rss = time_server(url, qs, args.rounds)
+        api, by_kind, statuses, rss = time_server(url, qs, args.rounds, uncached=True)
 
     results = {
         "machine": machine(),

@@ -93,10 +93,11 @@ def generated_db(papers: int, keep: Path | None) -> Path:
 
 
 def time_server(
-    db: str, qs: list[tuple[str, str]], rounds: int
+    db: str, qs: list[tuple[str, str]], rounds: int, *, uncached: bool = False
 ) -> tuple[list[float], dict[str, list[float]], dict[int, int], float]:
     """``paperdigest serve --db DB`` on a free port; each query through ``/api/search``,
-    ``rounds`` times after a warm-up round. (times ms, times by kind, statuses, peak RSS MB)"""
+    ``rounds`` times after a warm-up round; ``uncached``: an extra parameter per round, so the
+    server's response cache never answers. (times ms, times by kind, statuses, peak RSS MB)"""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "paperdigest", "serve", "--db", db, "--port", str(port)],
@@ -118,7 +119,8 @@ def time_server(
             for round_ in range(rounds + 1):
                 for kind, q in qs:
                     t = time.perf_counter()
-                    r = client.get("/api/search", params={"q": q})
+                    params = {"q": q, "round": str(round_)} if uncached else {"q": q}
+                    r = client.get("/api/search", params=params)
                     ms = (time.perf_counter() - t) * 1000
                     statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                     if round_ == 0 or r.status_code != 200:
