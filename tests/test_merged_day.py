@@ -270,7 +270,7 @@ def test_an_older_database_gains_the_arxiv_fields_and_its_digest_history(
         found = old.paper("2407.60001")
         assert found is not None and found.categories == () and found.version is None
     with Store(db) as store:
-        assert store.migrations()[-1] == "m009_arxiv_listings"
+        assert "m009_arxiv_listings" in store.migrations()
         assert store.digested_before(dt.date(2024, 7, 23), "ko", ["2407.60001"]) == {
             "2407.60001": (dt.date(2024, 7, 22), None)}
         assert store.digested_before(dt.date(2024, 7, 23), "en", ["2407.60001"]) == {}
