@@ -16,6 +16,7 @@ from urllib.parse import quote
 from ..models import SECTION_KEYS, SECTION_LABELS, Paper, Summary
 from ..settings import DEFAULT_LANG
 from ..store import DayInfo, Store
+from .provenance import Record, load_record
 
 JSON_VERSION = 1
 
@@ -44,6 +45,7 @@ def safe_url(url: str | None) -> str | None:
 class Entry:
     paper: Paper
     summary: Summary | None
+    record: Record | None = None  # the summary's provenance and check status
 
     @property
     def arxiv_url(self) -> str:
@@ -96,8 +98,34 @@ def load_day(store: Store, day: dt.date, lang: str, *, limit: int | None = None)
     papers = store.day_papers(day)
     if limit is not None:
         papers = papers[:limit]
-    entries = tuple(Entry(p, store.latest_summary(p.id, lang)) for p in papers)
+    entries = tuple(entry_for(store, p, lang) for p in papers)
     return Day(day, lang, store.day_info(day), entries)
+
+
+def entry_for(store: Store, paper: Paper, lang: str) -> Entry:
+    summary = store.latest_summary(paper.id, lang)
+    record = load_record(store, summary) if summary is not None else None
+    return Entry(paper, summary, record)
+
+
+def summary_dict(summary: Summary, record: Record | None) -> dict[str, Any]:
+    """A summary for the JSON files and the API: its sections, who wrote it, and its check
+    record (``check.state``: checked, repaired, flagged or unchecked; ``check.problems`` in
+    plain words for a reader)."""
+    data: dict[str, Any] = {
+        "lang": summary.lang,
+        "sections": {key: getattr(summary.sections, key) for key in SECTION_KEYS},
+        "labels": dict(SECTION_LABELS),
+        "backend": summary.backend,
+        "model": summary.model,
+        "status": summary.status,  # "ok": passed the checks; "flagged": read with care
+        "prompt_version": summary.prompt_version,
+        "created_at": summary.created_at,
+    }
+    if record is not None:
+        data["check"] = record.to_dict(summary.lang)
+        data["provenance"] = record.line(summary.lang)
+    return data
 
 
 def entry_dict(entry: Entry) -> dict[str, Any]:
@@ -115,18 +143,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "media_is_video": entry.media_is_video,
         "github_url": safe_url(paper.github_url),
         "project_url": safe_url(paper.project_url),
-        "summary": None
-        if summary is None
-        else {
-            "lang": summary.lang,
-            "sections": {key: getattr(summary.sections, key) for key in SECTION_KEYS},
-            "labels": dict(SECTION_LABELS),
-            "backend": summary.backend,
-            "model": summary.model,
-            "status": summary.status,  # "ok": passed the checks; "flagged": read with care
-            "prompt_version": summary.prompt_version,
-            "created_at": summary.created_at,
-        },
+        "summary": None if summary is None else summary_dict(summary, entry.record),
     }
 
 
@@ -155,9 +172,11 @@ __all__ = [
     "arxiv_url",
     "day_dict",
     "entry_dict",
+    "entry_for",
     "hf_url",
     "languages",
     "load_day",
     "render_day_json",
     "safe_url",
+    "summary_dict",
 ]

@@ -261,6 +261,25 @@ def m008_checks_version(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_deliveries(db: sqlite3.Connection) -> None:
+    """Each day's digest sent to each recipient (an e-mail address, or a chat channel named by
+    its platform and a hash of its webhook), so a second publish sends nothing new."""
+    db.executescript(
+        """
+        CREATE TABLE deliveries (
+            day TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            channel TEXT NOT NULL,                 -- email | slack | discord | a plugin's
+            recipient TEXT NOT NULL,               -- the address; never a secret
+            papers INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (day, lang, channel, recipient)
+        );
+        """
+    )
+
+
 def apply_migrations(db: sqlite3.Connection, now: str) -> list[str]:
     """Apply what is missing; return the names applied now."""
     db.execute(
