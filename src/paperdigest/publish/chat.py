@@ -35,6 +35,7 @@ DISCORD_FOOTER = 2048
 DISCORD_AUTHOR = 256
 DISCORD_TOTAL = 6000
 DISCORD_COLOR = 0xFFD21E
+DISCORD_FLAGGED_COLOR = 0xB3261E
 
 DEFAULT_TOP = 10
 
@@ -118,6 +119,14 @@ def slack_paper_blocks(entry: Entry, lang: str) -> list[dict[str, Any]]:
             blocks.append(_section(joined))
         else:
             blocks.extend(_section(part) for part in parts)
+        if entry.record is not None:
+            line = slack_escape(entry.record.line(lang))
+            if entry.record.flagged:
+                blocks.append(_section(f"*{cut(line, SLACK_SECTION_TEXT - 2)}*"))
+            else:
+                blocks.append(
+                    {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(line, 3000)}]}
+                )
     blocks.append({"type": "divider"})
     return blocks
 
@@ -209,6 +218,10 @@ def discord_embed(entry: Entry, lang: str) -> dict[str, Any]:
         "description": cut("\n\n".join(lines), DISCORD_DESCRIPTION),
         "color": DISCORD_COLOR,
     }
+    if entry.record is not None:
+        embed["footer"] = {"text": cut(entry.record.line(lang), DISCORD_FOOTER)}
+        if entry.record.flagged:
+            embed["color"] = DISCORD_FLAGGED_COLOR
     if entry.media_url and not entry.media_is_video:
         embed["thumbnail"] = {"url": entry.media_url}
     return embed
@@ -238,7 +251,8 @@ def discord_messages(
         embed = discord_embed(entry, lang)
         size = embed_size(embed)
         if size > DISCORD_TOTAL:  # cannot happen with the caps above; keep the guarantee anyway
-            embed["description"] = cut(embed["description"], DISCORD_TOTAL - size - 1)
+            over = size - DISCORD_TOTAL
+            embed["description"] = cut(embed["description"], len(embed["description"]) - over)
             size = embed_size(embed)
         current = messages[-1]
         if len(current.embeds) < DISCORD_EMBEDS and current.size + size <= DISCORD_TOTAL:

@@ -113,7 +113,9 @@ def papers_feed(
             fe.updated(updated)
             fe.published(_day_start(day))
             fe.category(term=day.iso, label=day.iso)
-            html = renderer.fragment("atom_paper.html", e=entry, day_link=day_link, ui=ui)
+            html = renderer.fragment(
+                "atom_paper.html", e=entry, day_link=day_link, ui=ui, lang=lang
+            )
             fe.content(xml_text(html), type="html")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     return str(fg.atom_str(pretty=True).decode("utf-8"))
@@ -144,7 +146,8 @@ def digest_feed(
         fe.updated(updated)
         fe.published(_day_start(day))
         if day.entries:
-            fe.content(xml_text(renderer.fragment("atom_day.html", day=day)), type="html")
+            body = renderer.fragment("atom_day.html", day=day, lang=lang)
+            fe.content(xml_text(body), type="html")
         else:
             fe.content(ui["empty_day"], type="text")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))

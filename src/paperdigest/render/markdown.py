@@ -110,7 +110,14 @@ def footer(provenance: Provenance, count: int) -> str:
         ok=count - len(provenance.flagged),
     )
     if provenance.flagged:
-        items = ", ".join(f"{pid} ({', '.join(checks)})" for pid, checks in provenance.flagged)
+        from .provenance import reader_problem
+
+        items = "; ".join(
+            f"{pid} ({', '.join(checks)}: "
+            + " ".join(reader_problem(c, provenance.lang) for c in checks)
+            + ")"
+            for pid, checks in provenance.flagged
+        )
         line += flagged.format(items=items)
     ids = ",".join(pid for pid, _ in provenance.flagged)
     return f"---\n\n*{line}*\n\n{_safe_comment(provenance, ids)}\n"

@@ -46,6 +46,7 @@ UI: dict[str, dict[str, str]] = {
         "written_by": "Written by",
         "checked": "passed the checks",
         "flagged": "flagged by the checks: read with care",
+        "read": "Read",
     },
     "ko": {
         "site": "Daily Papers 요약",
@@ -78,6 +79,7 @@ UI: dict[str, dict[str, str]] = {
         "written_by": "작성 모델",
         "checked": "검사 통과",
         "flagged": "검사에서 문제 발견: 주의해서 읽으세요",
+        "read": "읽은 내용",
     },
 }
 

@@ -35,10 +35,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
-from ..models import SECTION_KEYS
 from ..render.atom import digest_feed, papers_feed
-from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_day, safe_url
+from ..render.json_day import (
+    DEFAULT_LANG,
+    arxiv_url,
+    day_dict,
+    hf_url,
+    load_day,
+    safe_url,
+    summary_dict,
+)
 from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
+from ..render.provenance import load_record
 from ..store import Store
 from ..store.search import MAX_LIMIT, search
 from .cache import DatabaseVersion, ResponseCache
@@ -247,13 +255,7 @@ def create_app(
         for lang in langs():
             summary = store.latest_summary(paper.id, lang)
             if summary is not None:
-                summaries[lang] = {
-                    "sections": {k: getattr(summary.sections, k) for k in SECTION_KEYS},
-                    "backend": summary.backend,
-                    "model": summary.model,
-                    "prompt_version": summary.prompt_version,
-                    "created_at": summary.created_at,
-                }
+                summaries[lang] = summary_dict(summary, load_record(store, summary))
         return {
             "id": paper.id,
             "title": paper.title,
