@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigError, PublishError
 from ..models import SECTION_LABELS
@@ -36,7 +36,7 @@ from ..render.json_day import Day, Entry
 from ..render.pages import Pages, ui_strings
 from ..render.provenance import Record
 from ..untrusted import clean_text
-from .chat import DEFAULT_TOP, texts
+from .chat import DEFAULT_TOP, day_url, paper_url, texts
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -107,15 +107,11 @@ def parse_addresses(values: Sequence[str]) -> list[str]:
 
 def paper_link(entry: Entry, lang: str, site_url: str | None) -> str:
     """The paper's page on the site when there is one, else its arXiv page."""
-    if site_url:
-        return f"{site_url.rstrip('/')}/{lang}/papers/{quote(entry.paper.id, safe='.-')}.html"
-    return entry.arxiv_url
+    return paper_url(entry, lang, site_url)
 
 
 def day_link(day: Day, site_url: str | None) -> str | None:
-    if not site_url:
-        return None
-    return f"{site_url.rstrip('/')}/{day.lang}/days/{day.iso}.html"
+    return day_url(day, site_url) if site_url else None
 
 
 _EMAIL_TEXT: dict[str, dict[str, str]] = {
@@ -157,7 +153,7 @@ def _links(entry: Entry, lang: str) -> list[tuple[str, str]]:
     p = entry.paper
     links = [
         (f"arXiv {p.id}", entry.arxiv_url),
-        (t["pdf"], f"https://arxiv.org/pdf/{quote(p.id, safe='.-')}"),
+        (t["pdf"], entry.pdf_url),
         ("Hugging Face", entry.hf_url),
     ]
     if safe_url(p.github_url):

@@ -69,6 +69,13 @@ def _feed(kind: str, lang: str, base_url: str | None, title: str) -> FeedGenerat
     return fg
 
 
+def _paper_link(base_url: str | None, lang: str, entry: Entry) -> str | None:
+    """The paper's own page on the site, when the site's address is known."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/{quote(lang)}/papers/{entry.slug}.html"
+
+
 def _day_link(base_url: str | None, lang: str, day: Day) -> str | None:
     if not base_url:
         return None
@@ -104,7 +111,8 @@ def papers_feed(
             fe.title(xml_text(entry.paper.title))
             # One link: feedgen 1.0 drops the rel of entry links, so a second would also read
             # as "alternate". Hugging Face and the day page are linked from the content.
-            fe.link(href=entry.arxiv_url, rel="alternate")
+            page = _paper_link(base_url, lang, entry)
+            fe.link(href=page or entry.arxiv_url, rel="alternate")
             day_link = _day_link(base_url, lang, day)
             for name in entry.paper.authors[:50]:
                 fe.author({"name": xml_text(name) or "?"})

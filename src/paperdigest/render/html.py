@@ -7,6 +7,7 @@ Layout, the same on disk and on the server, so every link is relative::
     <lang>/index.html               latest day
     <lang>/archive.html             every day, by month
     <lang>/days/YYYY-MM-DD.html     one day's cards (and .json beside it)
+    <lang>/papers/ID.html           one paper: summaries in each language, abstract, votes by day
     <lang>/search.html              offline search over <lang>/search-index.js
     <lang>/atom/papers.xml, digest.xml
 
@@ -27,7 +28,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..store import Store
-from .json_day import DEFAULT_LANG, Day, languages, load_day, render_day_json
+from .json_day import DEFAULT_LANG, Day, languages, load_day, load_paper, render_day_json
 from .pages import STATIC_FILES, Pages, neighbours, static_file
 
 _LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
@@ -143,7 +144,7 @@ def build_site(
     days = store.days()
     report = SiteReport(out, all_langs, len(days), 0)
     write = _Writer(out, report)
-    pages = Pages(langs=all_langs)
+    pages = Pages(langs=all_langs, base_url=base_url)
 
     for name in STATIC_FILES:
         write(f"assets/{name}", static_file(name))
@@ -161,6 +162,10 @@ def build_site(
                 pages.day(day, lang=lang, depth=2, newer=newer, older=older),
             )
             write(f"{lang}/days/{day.iso}.json", render_day_json(day))
+        for paper_id in sorted({e.paper.id for day in loaded for e in day.entries}):
+            view = load_paper(store, paper_id, lang, all_langs)
+            if view is not None:
+                write(f"{lang}/papers/{view.entry.slug}.html", pages.paper(view, lang=lang))
         latest = loaded[0] if loaded else None
         older = days[1].day.isoformat() if len(days) > 1 else None
         write(

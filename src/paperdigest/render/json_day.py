@@ -56,6 +56,14 @@ class Entry:
         return hf_url(self.paper.id)
 
     @property
+    def pdf_url(self) -> str:
+        return pdf_url(self.paper.id)
+
+    @property
+    def slug(self) -> str:
+        return paper_slug(self.paper.id)
+
+    @property
     def media_url(self) -> str | None:
         return safe_url(self.paper.media_url)
 
@@ -100,6 +108,55 @@ def load_day(store: Store, day: dt.date, lang: str, *, limit: int | None = None)
         papers = papers[:limit]
     entries = tuple(entry_for(store, p, lang) for p in papers)
     return Day(day, lang, store.day_info(day), entries)
+
+
+def paper_slug(paper_id: str) -> str:
+    """The paper page's file name stem: the id, with "/" (old-style arXiv ids) as "_"."""
+    return quote(paper_id.replace("/", "_"), safe=".-_")
+
+
+def pdf_url(paper_id: str) -> str:
+    return f"https://arxiv.org/pdf/{quote(paper_id, safe='/.-')}"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One day a paper was on the list: its votes then and its rank by votes that day."""
+
+    day: dt.date
+    upvotes: int
+    rank: int
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """Everything the paper's own page shows."""
+
+    entry: Entry  # the paper with its summary in the page's language (if any)
+    listed: tuple[Listed, ...]  # newest day first
+    summaries: tuple[Entry, ...]  # one per language that has one, the page's language first
+
+    @property
+    def paper(self) -> Paper:
+        return self.entry.paper
+
+
+def load_paper(store: Store, paper_id: str, lang: str, langs: list[str]) -> PaperView | None:
+    paper = store.paper(paper_id)
+    if paper is None:
+        return None
+    rows = store.db.execute(
+        "SELECT d.day, d.upvotes, (SELECT count(*) FROM day_papers o WHERE o.day = d.day AND "
+        "(o.upvotes > d.upvotes OR (o.upvotes = d.upvotes AND o.position < d.position))) + 1 "
+        "FROM day_papers d WHERE d.paper_id = ? ORDER BY d.day DESC",
+        (paper.id,),
+    ).fetchall()
+    listed = tuple(Listed(dt.date.fromisoformat(r[0]), int(r[1]), int(r[2])) for r in rows)
+    order = [lang] + [other for other in langs if other != lang]
+    summaries = tuple(
+        e for e in (entry_for(store, paper, other) for other in order) if e.summary is not None
+    )
+    return PaperView(entry_for(store, paper, lang), listed, summaries)
 
 
 def entry_for(store: Store, paper: Paper, lang: str) -> Entry:
@@ -169,6 +226,8 @@ __all__ = [
     "DEFAULT_LANG",
     "Day",
     "Entry",
+    "Listed",
+    "PaperView",
     "arxiv_url",
     "day_dict",
     "entry_dict",
@@ -176,6 +235,9 @@ __all__ = [
     "hf_url",
     "languages",
     "load_day",
+    "load_paper",
+    "paper_slug",
+    "pdf_url",
     "render_day_json",
     "safe_url",
     "summary_dict",

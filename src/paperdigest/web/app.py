@@ -42,6 +42,8 @@ from ..render.json_day import (
     day_dict,
     hf_url,
     load_day,
+    load_paper,
+    paper_slug,
     safe_url,
     summary_dict,
 )
@@ -419,6 +421,34 @@ def create_app(
             )
         newer, older = neighbours(days, day)
         return html(pages().day(loaded, lang=lang, depth=2, newer=newer, older=older))
+
+    def find_paper(store: Store, name: str) -> str | None:
+        for candidate in (name, name.replace("_", "/")):
+            if len(candidate) <= 64 and store.paper(candidate) is not None:
+                return candidate
+        return None
+
+    @app.get("/papers/{paper_id:path}", include_in_schema=False)
+    def paper_redirect(paper_id: str) -> RedirectResponse:
+        """A paper's page, in the default language: /papers/2407.14057."""
+        store = stores.get()
+        found = find_paper(store, paper_id.removesuffix(".html"))
+        if found is None:
+            raise StarletteHTTPException(404, f"no paper {paper_id[:64]!r}")
+        return RedirectResponse(f"/{default_lang}/papers/{paper_slug(found)}.html", 308)
+
+    @app.get("/{lang}/papers/{name}", include_in_schema=False)
+    def paper_page(lang: str, name: str) -> HTMLResponse:
+        check_lang(lang)
+        stem, dot, ext = name.rpartition(".")
+        if not dot or ext != "html":
+            raise StarletteHTTPException(404)
+        store = stores.get()
+        found = find_paper(store, stem)
+        view = load_paper(store, found, lang, langs()) if found else None
+        if view is None:
+            raise StarletteHTTPException(404, f"no paper {stem[:64]!r}")
+        return html(pages().paper(view, lang=lang))
 
     @app.get("/{lang}/atom/{name}", include_in_schema=False)
     def feed(lang: str, name: str) -> Response:
