@@ -34,6 +34,7 @@ class Paper:
     list_date: dt.date | None = None
     github_url: str | None = None
     project_url: str | None = None
+    category: str | None = None  # the arXiv primary category (cs.CL), when the source has it
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -8,6 +8,7 @@ Layout, the same on disk and on the server, so every link is relative::
     <lang>/archive.html             every day, by month
     <lang>/days/YYYY-MM-DD.html     one day's cards (and .json beside it)
     <lang>/papers/ID.html           one paper: summaries in each language, abstract, votes by day
+    <lang>/weeks/2024-W30.html      a week's top papers by votes (months/2024-07.html: a month's)
     <lang>/search.html              offline search over <lang>/search-index.js
     <lang>/atom/papers.xml, digest.xml
 
@@ -28,7 +29,16 @@ from typing import Any
 from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..store import Store
-from .json_day import DEFAULT_LANG, Day, languages, load_day, load_paper, render_day_json
+from .json_day import (
+    DEFAULT_LANG,
+    Day,
+    languages,
+    load_day,
+    load_paper,
+    load_top,
+    periods,
+    render_day_json,
+)
 from .pages import STATIC_FILES, Pages, neighbours, static_file
 
 _LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
@@ -37,6 +47,7 @@ SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, shown i
 # characters per paper (about 2 KB of index each); 365 days x 30 papers with Korean summaries
 # measure 22.2 MB (4.8 MB gzipped; bench/RESULTS.md), loaded only by the search page.
 SEARCH_FIND_CHARS = 3_000
+SEARCH_ORIGINAL_CHARS = 2_000  # of those, kept for the English abstract on other languages' pages
 
 
 # -- the offline search index --------------------------------------------------------------------
@@ -63,7 +74,11 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
                 find = text[SEARCH_TEXT_CHARS:]
                 text = text[:SEARCH_TEXT_CHARS].rstrip() + "…"
             if e.summary is not None:
-                find += " " + " ".join(e.paper.abstract.split())
+                # both languages: the rest of the summary, then the English original (its
+                # abstract keeps at least SEARCH_ORIGINAL_CHARS of the budget)
+                abstract = " ".join(e.paper.abstract.split())
+                room = SEARCH_FIND_CHARS - min(len(abstract), SEARCH_ORIGINAL_CHARS)
+                find = find[:room].strip() + " " + abstract
             find = find.strip()[:SEARCH_FIND_CHARS]
             rows.append(
                 [
@@ -166,6 +181,20 @@ def build_site(
             view = load_paper(store, paper_id, lang, all_langs)
             if view is not None:
                 write(f"{lang}/papers/{view.entry.slug}.html", pages.paper(view, lang=lang))
+        day_dates = [info.day for info in days]
+        for kind in ("week", "month"):
+            found = periods(day_dates, kind)
+            for i, period in enumerate(found):
+                write(
+                    f"{lang}/{period.path}",
+                    pages.period(
+                        period,
+                        load_top(store, period, lang),
+                        lang=lang,
+                        newer=found[i - 1] if i > 0 else None,
+                        older=found[i + 1] if i + 1 < len(found) else None,
+                    ),
+                )
         latest = loaded[0] if loaded else None
         older = days[1].day.isoformat() if len(days) > 1 else None
         write(

@@ -159,6 +159,85 @@ def load_paper(store: Store, paper_id: str, lang: str, langs: list[str]) -> Pape
     return PaperView(entry_for(store, paper, lang), listed, summaries)
 
 
+TOP_LIMIT = 20  # papers in a week's or a month's view
+
+
+@dataclass(frozen=True)
+class Period:
+    """A week (``2024-W30``, ISO weeks) or a month (``2024-07``) of days."""
+
+    kind: str  # "week" | "month"
+    key: str
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def of(cls, kind: str, day: dt.date) -> Period:
+        if kind == "week":
+            year, week, weekday = day.isocalendar()
+            start = day - dt.timedelta(days=weekday - 1)
+            return cls("week", f"{year}-W{week:02d}", start, start + dt.timedelta(days=6))
+        start = day.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return cls("month", f"{day.year:04d}-{day.month:02d}", start,
+                   following - dt.timedelta(days=1))
+
+    @classmethod
+    def parse(cls, kind: str, key: str) -> Period | None:
+        """The period named ``key`` (``2024-W30`` or ``2024-07``), or None."""
+        try:
+            if kind == "week":
+                year, _, week = key.partition("-W")
+                if len(year) != 4 or len(week) != 2:
+                    return None
+                return cls.of("week", dt.date.fromisocalendar(int(year), int(week), 1))
+            if kind == "month" and len(key) == 7 and key[4] == "-":
+                return cls.of("month", dt.date(int(key[:4]), int(key[5:]), 1))
+        except ValueError:
+            return None
+        return None
+
+    @property
+    def path(self) -> str:
+        return f"{self.kind}s/{self.key}.html"
+
+
+@dataclass(frozen=True)
+class Top:
+    """A paper in a period's top list: its best day (most votes) and those votes."""
+
+    entry: Entry
+    day: dt.date
+    upvotes: int
+
+
+def periods(days: list[dt.date], kind: str) -> list[Period]:
+    """The periods that hold any of ``days``, newest first."""
+    found = {Period.of(kind, d).key: Period.of(kind, d) for d in days}
+    return sorted(found.values(), key=lambda p: p.start, reverse=True)
+
+
+def load_top(store: Store, period: Period, lang: str, limit: int = TOP_LIMIT) -> list[Top]:
+    """The period's papers by their most votes on any of its days, most first."""
+    rows = store.db.execute(
+        "SELECT paper_id, day, upvotes FROM day_papers WHERE day BETWEEN ? AND ? "
+        "ORDER BY upvotes DESC, day DESC, position ASC",
+        (period.start.isoformat(), period.end.isoformat()),
+    ).fetchall()
+    best: dict[str, tuple[dt.date, int]] = {}
+    for paper_id, day, upvotes in rows:
+        if paper_id not in best:
+            best[paper_id] = (dt.date.fromisoformat(day), int(upvotes))
+        if len(best) >= limit:
+            break
+    tops: list[Top] = []
+    for paper_id, (day, upvotes) in best.items():
+        paper = store.paper(paper_id)
+        if paper is not None:
+            tops.append(Top(entry_for(store, paper, lang), day, upvotes))
+    return tops
+
+
 def entry_for(store: Store, paper: Paper, lang: str) -> Entry:
     summary = store.latest_summary(paper.id, lang)
     record = load_record(store, summary) if summary is not None else None
@@ -200,6 +279,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "media_is_video": entry.media_is_video,
         "github_url": safe_url(paper.github_url),
         "project_url": safe_url(paper.project_url),
+        "category": paper.category,
         "summary": None if summary is None else summary_dict(summary, entry.record),
     }
 
@@ -228,6 +308,8 @@ __all__ = [
     "Entry",
     "Listed",
     "PaperView",
+    "Period",
+    "Top",
     "arxiv_url",
     "day_dict",
     "entry_dict",
@@ -236,8 +318,10 @@ __all__ = [
     "languages",
     "load_day",
     "load_paper",
+    "load_top",
     "paper_slug",
     "pdf_url",
+    "periods",
     "render_day_json",
     "safe_url",
     "summary_dict",

@@ -13,7 +13,7 @@ import jinja2
 from ..models import SECTION_LABELS
 from ..store import DayInfo
 from ..store.search import MAX_QUERY_CHARS
-from .json_day import DEFAULT_LANG, Day, PaperView, safe_url
+from .json_day import DEFAULT_LANG, Day, PaperView, Period, Top, safe_url
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -231,6 +231,8 @@ class Pages:
         same = f"days/{day.iso}.html" if day is not None and page == "day" else "index.html"
         ctx = self._context(lang, depth, page, same)
         ctx.update(day=day, newer=newer, older=older)
+        if day is not None:
+            ctx.update(week=Period.of("week", day.day), month=Period.of("month", day.day))
         if day is not None and day.entries:
             ui = ctx["ui"]
             titles = " · ".join(e.paper.title for e in day.entries[:5])
@@ -245,6 +247,25 @@ class Pages:
         else:
             self._meta(ctx, f"{lang}/{same}" if depth else same)
         return self.env.get_template("day.html").render(ctx)
+
+    def period(
+        self,
+        period: Period,
+        tops: Sequence[Top],
+        *,
+        lang: str,
+        newer: Period | None = None,
+        older: Period | None = None,
+        depth: int = 2,
+    ) -> str:
+        """A week's or a month's top papers by votes."""
+        ctx = self._context(lang, depth, period.kind, period.path)
+        ui = ctx["ui"]
+        heading = f"{ui['top_' + period.kind]} {period.key}"
+        ctx.update(period=period, tops=tops, newer=newer, older=older, heading=heading)
+        titles = " · ".join(t.entry.paper.title for t in tops[:5])
+        self._meta(ctx, f"{lang}/{period.path}", title=heading, description=titles or None)
+        return self.env.get_template("top.html").render(ctx)
 
     def paper(self, view: PaperView, *, lang: str, depth: int = 2) -> str:
         e = view.entry

@@ -9,6 +9,7 @@ and an item with a field over its size limit is refused (the HF source skips it 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from ..errors import FormatError, Oversized
@@ -114,7 +115,18 @@ def parse_item(item: Any, index: int, list_date: dt.date | None) -> Paper:
         list_date=list_date,
         github_url=_url(paper.get("githubRepo")),
         project_url=_url(paper.get("projectPage")),
+        category=_category(paper.get("arxivPrimaryCategory")),
     )
+
+
+_CATEGORY = re.compile(r"[a-z][a-z-]{0,15}(?:\.[A-Za-z-]{1,10})?")
+
+
+def _category(value: Any) -> str | None:
+    """An arXiv category name (cs.CL, stat.ML, hep-th), else None."""
+    if isinstance(value, str) and _CATEGORY.fullmatch(value.strip()):
+        return value.strip()
+    return None
 
 
 def check_error_body(data: Any) -> str | None:

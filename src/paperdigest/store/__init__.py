@@ -172,8 +172,8 @@ class Store:
             for position, paper in enumerate(papers):
                 db.execute(
                     "INSERT INTO papers (id, title, authors, abstract, published_at, media_url, "
-                    "github_url, project_url, first_seen, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "github_url, project_url, category, first_seen, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
                     "authors = CASE WHEN excluded.authors = '[]' THEN papers.authors "
                     "ELSE excluded.authors END, "
@@ -183,6 +183,7 @@ class Store:
                     "media_url = coalesce(excluded.media_url, papers.media_url), "
                     "github_url = coalesce(excluded.github_url, papers.github_url), "
                     "project_url = coalesce(excluded.project_url, papers.project_url), "
+                    "category = coalesce(excluded.category, papers.category), "
                     "updated_at = excluded.updated_at",
                     (
                         paper.id,
@@ -193,6 +194,7 @@ class Store:
                         paper.media_url,
                         paper.github_url,
                         paper.project_url,
+                        paper.category,
                         now,
                         now,
                     ),
@@ -383,6 +385,7 @@ def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:
         list_date=day,
         github_url=row["github_url"],
         project_url=row["project_url"],
+        category=row["category"],
     )
 
 

@@ -280,6 +280,12 @@ def m009_deliveries(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m010_paper_category(db: sqlite3.Connection) -> None:
+    """The arXiv primary category of a paper, when the source lists it."""
+    db.executescript("ALTER TABLE papers ADD COLUMN category TEXT;")
+
+
 def apply_migrations(db: sqlite3.Connection, now: str) -> list[str]:
     """Apply what is missing; return the names applied now."""
     db.execute(

@@ -38,12 +38,15 @@ from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
 from ..render.atom import digest_feed, papers_feed
 from ..render.json_day import (
     DEFAULT_LANG,
+    Period,
     arxiv_url,
     day_dict,
     hf_url,
     load_day,
     load_paper,
+    load_top,
     paper_slug,
+    periods,
     safe_url,
     summary_dict,
 )
@@ -449,6 +452,31 @@ def create_app(
         if view is None:
             raise StarletteHTTPException(404, f"no paper {stem[:64]!r}")
         return html(pages().paper(view, lang=lang))
+
+    @app.get("/{lang}/weeks/{name}", include_in_schema=False)
+    def week_page(lang: str, name: str) -> HTMLResponse:
+        return period_page(lang, "week", name)
+
+    @app.get("/{lang}/months/{name}", include_in_schema=False)
+    def month_page(lang: str, name: str) -> HTMLResponse:
+        return period_page(lang, "month", name)
+
+    def period_page(lang: str, kind: str, name: str) -> HTMLResponse:
+        check_lang(lang)
+        stem, dot, ext = name.rpartition(".")
+        period = Period.parse(kind, stem) if dot and ext == "html" else None
+        if period is None:
+            raise StarletteHTTPException(404)
+        store = stores.get()
+        found = periods([d.day for d in store.days()], kind)
+        keys = [p.key for p in found]
+        if period.key not in keys:
+            raise StarletteHTTPException(404, f"no days in {period.key}")
+        i = keys.index(period.key)
+        newer = found[i - 1] if i > 0 else None
+        older = found[i + 1] if i + 1 < len(found) else None
+        tops = load_top(store, period, lang)
+        return html(pages().period(period, tops, lang=lang, newer=newer, older=older))
 
     @app.get("/{lang}/atom/{name}", include_in_schema=False)
     def feed(lang: str, name: str) -> Response:
