@@ -80,6 +80,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("model_path", None, "PAPERDIGEST_MODEL_PATH", "GGUF file for the local backend.",
             "--model-path"),
     Setting("out", "digests", None, "Folder for <out>/YYYY/MM/DD.md.", "--out"),
+    Setting("readme", None, "PAPERDIGEST_README",
+            "Front page kept current after each run: the latest day in full and every day by "
+            "month (default <out>/README.md; 'off' for none).", "--readme"),
     Setting("limit", None, None, "Only the top N papers by votes.", "--limit"),
     Setting("concurrency", 4, None,
             "Summaries in flight at once (the local backend runs one).", "--concurrency"),

@@ -44,6 +44,7 @@ class RunOptions:
     """What one digest-making command asks for beyond the settings."""
 
     out_dir: Path = Path("digests")
+    readme: str | None = None  # the front page: None for <out>/README.md, "off" for none
     limit: int | None = None
     force: bool = False
     concurrency: int = 4
@@ -200,7 +201,7 @@ class DigestSession:
             max_calls=run.max_calls,
             max_tokens=run.max_tokens,
         )
-        return run_digest(
+        result = run_digest(
             self.source,
             self.store,
             self.summarizer,
@@ -210,6 +211,11 @@ class DigestSession:
             source_name=str(self.app.settings["source"]),
             build_input=self.inputs,
         )
+        if result.written and run.readme != "off":
+            from ..render.readme import update_readme
+
+            update_readme(run.out_dir, run.readme)
+        return result
 
 
 def open_app(settings: Settings | None = None, **kwargs: Any) -> App:
