@@ -9,54 +9,23 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from paperdigest.checks import Problem
-from paperdigest.models import Sections
 from paperdigest.publish.chat import discord_messages, slack_messages
 from paperdigest.render.html import build_site
 from paperdigest.render.json_day import load_day
 from paperdigest.render.provenance import READER_PROBLEMS, load_record, reader_problem
-from paperdigest.store import Store, SummaryKey
-from paperdigest.store.checks import save_checks
-from paperdigest.store.fulltext import record_input
+from paperdigest.store import Store
 from paperdigest.web.app import create_app
-from sitedata import DAY, make_db
+from sitedata import DAY, FLAGGED_ID, MODEL_INSTRUCTION, REPAIRED_ID, add_check_records, make_db
 
-FLAGGED = "2407.14057"  # LazyLLM
-REPAIRED = "2407.14177"
-INSTRUCTION = "Include at least one of them"
+FLAGGED = FLAGGED_ID
+REPAIRED = REPAIRED_ID
+INSTRUCTION = MODEL_INSTRUCTION
 
 
 def _make(tmp_path: Path) -> Path:
     db = make_db(tmp_path / "db.sqlite", english=True, hostile=False)
-    sections = Sections(
-        whats_new="LazyLLM은 새로운 방법입니다.",
-        technical_details="중요한 토큰만 계산합니다.",
-        performance_highlights="빨라집니다.",
-    )
     with Store(db) as store:
-        key = SummaryKey(FLAGGED, "ko", "local", "tiny-1.5b", "v2", "h-flagged")
-        flagged = store.save_summary(key, sections, "input", status="flagged")
-        assert flagged.id is not None
-        save_checks(
-            store,
-            flagged.id,
-            [
-                Problem("key_figures", f"Performance Highlights gives no figure. {INSTRUCTION}."),
-                Problem("numbers", "2.34x is not in the text."),
-                Problem("numbers", "99% is not in the text."),
-            ],
-            checks=["key_figures", "numbers"],
-            attempts=[{"attempt": 1, "failed": ["key_figures", "numbers"]}],
-        )
-        record_input(store, FLAGGED, "h-flagged", source="html", reason="arXiv HTML",
-                     budget_tokens=6000, input_tokens=5520)
-        key = SummaryKey(REPAIRED, "ko", "openai", "gpt-x", "v2", "h-repaired")
-        repaired = store.save_summary(key, sections, "input")
-        assert repaired.id is not None
-        save_checks(store, repaired.id, [], checks=["numbers"],
-                    attempts=[{"attempt": 1, "failed": ["numbers"]}, {"attempt": 2, "failed": []}])
-        record_input(store, REPAIRED, "h-repaired", source="abstract", reason="no full text",
-                     budget_tokens=24000, input_tokens=400)
+        add_check_records(store)
     return db
 
 
