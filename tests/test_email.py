@@ -266,3 +266,31 @@ def test_daily_publishes_once(
         assert unknown.exit_code == 2 and "pigeon" in unknown.stderr
     finally:
         server.stop()
+
+
+def test_daily_posts_to_slack_once(
+    tmp_path: Path, fake_hf: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakes import hf_item
+    from paperdigest.ops import daily_days
+    from test_publish import Receiver
+
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)  # type: ignore[attr-defined]
+    for day in daily_days(dt.datetime.now(dt.UTC), "UTC", lookback=0):
+        fake_hf.days[day.isoformat()] = [  # type: ignore[attr-defined]
+            hf_item("2407.00002", "A paper for the channel", upvotes=2, day=day.isoformat())
+        ]
+    args = ["daily", "--tz", "UTC", "--lookback", "0", "--backend", "extractive", "--lang", "en",
+            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"), "--publish", "slack"]
+    missing = run(args)
+    assert missing.exit_code == 2 and "PAPERDIGEST_SLACK_WEBHOOK" in missing.stderr
+    assert not (tmp_path / "p.db").exists()  # refused before anything was digested
+    with Receiver() as receiver:
+        env = {"PAPERDIGEST_SLACK_WEBHOOK": receiver.hook}
+        first = run(args, env)
+        assert first.exit_code == 0, first.stderr
+        assert len(receiver.bodies) == 1 and "A paper for the channel" in str(receiver.bodies[0])
+        second = run(args, env)
+        assert second.exit_code == 0 and "already posted to slack" in second.stderr
+        assert len(receiver.bodies) == 1
+        assert receiver.hook not in first.stderr + second.stderr

@@ -136,6 +136,7 @@ def daily(
 
     targets = _publish_targets(publish_to)
     site_url = check_site_url(site_url)
+    _check_targets(targets, to=to, smtp_url=smtp_url, password_env=password_env)
     days = daily_days(dt.datetime.now(dt.UTC), tz, lookback=lookback)
 
     def publish(request: RunRequest, written: list[dt.date]) -> None:
@@ -154,12 +155,35 @@ def _publish_targets(value: str | None) -> list[str]:
 
     if not value:
         return []
-    known = [*publisher_names(), "email"]
+    known = [name for name in ("slack", "discord") if name in publisher_names()] + ["email"]
     targets = [v.strip() for v in value.split(",") if v.strip()]
     for target in targets:
         if target not in known:
             raise ConfigError(f"--publish {target!r}: choose from {', '.join(known)}")
     return list(dict.fromkeys(targets))
+
+
+def _check_targets(
+    targets: list[str], *, to: tuple[str, ...], smtp_url: str | None, password_env: str | None
+) -> None:
+    """Refuse a --publish that cannot work before anything is digested."""
+    import os
+
+    from ..publish.email import parse_addresses, parse_smtp_url
+    from ..settings import value
+
+    for target in targets:
+        if target == "email":
+            parse_addresses([v for t in to for v in t.split(",")])
+            if not smtp_url:
+                raise ConfigError("--publish email needs --smtp-url smtp[s]://[user@]host:port")
+            parse_smtp_url(smtp_url)
+            if password_env and not os.environ.get(password_env):
+                raise ConfigError(f"the environment variable {password_env} is not set or empty")
+        elif not value(f"{target}_webhook"):
+            raise ConfigError(
+                f"--publish {target}: set PAPERDIGEST_{target.upper()}_WEBHOOK to the webhook URL"
+            )
 
 
 def _publish_day(
