@@ -129,3 +129,41 @@ def test_server_paper_pages(db: Path) -> None:
     assert f'href="../papers/{LAZY}.html"' in day
     assert meta_of(day)["og:title"].startswith("Daily Papers 2024-07-22")
     assert DAY.isoformat() in day
+
+
+def test_paper_pages_are_rendered_again_only_when_they_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperdigest.models import Sections
+    from paperdigest.render import pages as pages_module
+    from paperdigest.store import SummaryKey
+
+    db = make_db(tmp_path / "db.sqlite", hostile=False)
+    out = tmp_path / "site"
+    with Store(db) as store:
+        build_site(store, out)
+    rendered: list[str] = []
+    real = pages_module.Pages.paper
+
+    def counting(self: pages_module.Pages, view: object, **kwargs: object) -> str:
+        rendered.append(view.paper.id)  # type: ignore[attr-defined]
+        return real(self, view, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages_module.Pages, "paper", counting)
+    with Store(db) as store:
+        build_site(store, out)
+        assert rendered == []  # nothing changed: no paper page rendered
+        key = SummaryKey(LAZY, "en", "test", "test-model", "v9", "new")
+        store.save_summary(key, Sections(whats_new="A new English summary of LazyLLM.",
+                                         technical_details="It prunes tokens.",
+                                         performance_highlights="It is 2.34x faster."), "x")
+        build_site(store, out)
+        assert sorted(rendered) == [LAZY, LAZY]  # its ko and en pages, nothing else
+        assert "A new English summary" in (out / f"ko/papers/{LAZY}.html").read_text("utf-8")
+        rendered.clear()
+        (out / "ko/papers/2407.14507.html").unlink()  # a page gone from the folder: made again
+        build_site(store, out)
+        assert rendered == ["2407.14507"]
+        rendered.clear()
+        build_site(store, out, base_url="https://elsewhere.example/")  # another site: all again
+        assert len(rendered) == 32

@@ -36,6 +36,7 @@ from .json_day import (
     load_day,
     load_paper,
     load_top,
+    paper_slug,
     periods,
     render_day_json,
 )
@@ -106,6 +107,89 @@ def render_search_index(lang: str, rows: list[list[Any]]) -> str:
     return f"window.PD_SEARCH_INDEX={body};\n"
 
 
+# -- paper pages: rendered again only when they changed ---------------------------------------
+
+MANIFEST = ".paperdigest-pages.json"
+
+
+def render_version() -> str:
+    """A hash of the renderer's code, templates and assets: pages made by another are stale."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    root = resources.files("paperdigest").joinpath("render")
+    for sub in ("", "templates", "static"):
+        folder = root.joinpath(sub) if sub else root
+        for item in sorted(folder.iterdir(), key=lambda x: x.name):
+            if item.is_file() and item.name.endswith((".py", ".html", ".css", ".js")):
+                digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def paper_stamps(store: Store) -> dict[str, str]:
+    """For each paper, a hash of everything its page shows: its row, the days it was listed
+    (votes, and each day's fetch time, which moves its rank), its summaries and their checks,
+    and its inputs' provenance. One query for all papers."""
+    import hashlib
+
+    rows = store.db.execute(
+        """
+        SELECT p.id,
+          coalesce(p.updated_at, '') || '|' || coalesce(p.category, ''),
+          (SELECT group_concat(x, ',') FROM (
+              SELECT d.day || ':' || d.upvotes || ':' || d.position || ':' || y.fetched_at AS x
+              FROM day_papers d JOIN days y ON y.day = d.day WHERE d.paper_id = p.id
+              ORDER BY d.day)),
+          (SELECT group_concat(x, ',') FROM (
+              SELECT s.id || ':' || s.status || ':' || s.created_at || ':' ||
+                     coalesce(c.checked_at, '') AS x
+              FROM summaries s LEFT JOIN summary_checks c ON c.summary_id = s.id
+              WHERE s.paper_id = p.id ORDER BY s.id)),
+          (SELECT max(updated_at) FROM fulltext_inputs f WHERE f.paper_id = p.id)
+        FROM papers p
+        """
+    ).fetchall()
+    return {
+        str(r[0]): hashlib.sha256("|".join(str(v) for v in r).encode()).hexdigest()[:20]
+        for r in rows
+    }
+
+
+class _Manifest:
+    """``<out>/.paperdigest-pages.json``: the stamp each paper page was made from."""
+
+    def __init__(self, out_dir: Path, version: str) -> None:
+        self.path = out_dir / MANIFEST
+        self.out_dir = out_dir
+        self.version = version
+        self.old: dict[str, str] = {}
+        self.new: dict[str, str] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("version") == version:
+                pages = data.get("pages")
+                if isinstance(pages, dict):
+                    self.old = {str(k): str(v) for k, v in pages.items()}
+        except (OSError, ValueError):
+            pass
+
+    def unchanged(self, rel: str, stamp: str) -> bool:
+        if self.old.get(rel) == stamp and (self.out_dir / rel).is_file():
+            self.new[rel] = stamp
+            return True
+        return False
+
+    def record(self, rel: str, stamp: str) -> None:
+        self.new[rel] = stamp
+
+    def save(self) -> None:
+        if self.new == self.old and self.path.exists():
+            return
+        data = {"version": self.version, "pages": dict(sorted(self.new.items()))}
+        write_atomic(self.path, json.dumps(data, separators=(",", ":")) + "\n", durable=False)
+
+
 # -- the static site ----------------------------------------------------------------------------
 
 
@@ -124,6 +208,11 @@ class _Writer:
     def __init__(self, out_dir: Path, report: SiteReport) -> None:
         self.out_dir = out_dir
         self.report = report
+
+    def keep(self, rel: str) -> None:
+        """A page known to be current: not rendered, not written."""
+        self.report.unchanged += 1
+        self.report.files.append(self.out_dir / rel)
 
     def __call__(self, rel: str, data: str | bytes) -> None:
         path = self.out_dir / rel
@@ -166,6 +255,11 @@ def build_site(
     for name in STATIC_FILES:
         write(f"assets/{name}", static_file(name))
 
+    # Paper pages (one per paper and language: ~11,000 for a year) are rendered again only when
+    # what they show changed in the database or the renderer changed (the manifest's stamps).
+    stamps = paper_stamps(store)
+    manifest = _Manifest(out, f"{render_version()}|{base_url}|{','.join(all_langs)}")
+
     paper_ids: set[str] = set()
     for lang in all_langs:
         loaded: list[Day] = []
@@ -180,9 +274,16 @@ def build_site(
             )
             write(f"{lang}/days/{day.iso}.json", render_day_json(day))
         for paper_id in sorted({e.paper.id for day in loaded for e in day.entries}):
+            rel = f"{lang}/papers/{paper_slug(paper_id)}.html"
+            stamp = stamps.get(paper_id)
+            if stamp is not None and manifest.unchanged(rel, stamp):
+                write.keep(rel)
+                continue
             view = load_paper(store, paper_id, lang, all_langs)
             if view is not None:
-                write(f"{lang}/papers/{view.entry.slug}.html", pages.paper(view, lang=lang))
+                write(rel, pages.paper(view, lang=lang))
+                if stamp is not None:
+                    manifest.record(rel, stamp)
         day_dates = [info.day for info in days]
         for kind in ("week", "month"):
             found = periods(day_dates, kind)
@@ -212,6 +313,7 @@ def build_site(
         write(f"{lang}/atom/papers.xml", papers_xml)
         write(f"{lang}/atom/digest.xml", digest_xml)
     report.papers = len(paper_ids)
+    manifest.save()
     return report
 
 
