@@ -27,7 +27,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = make_db(tmp_path_factory.mktemp("overview") / "db.sqlite", hostile=False)
     with Store(path) as store:
         store.save_listing(LATER, [Paper(id="2407.20001", title="Most voted", upvotes=99,
-                                         category="cs.CV"),
+                                         categories=("cs.CV",)),
                                    Paper(id="2407.14057", title="LazyLLM again", upvotes=40)],
                            "test")
         store.save_listing(NEXT_MONTH, [Paper(id="2408.00001", title="August", upvotes=5)],
@@ -79,7 +79,7 @@ def test_week_and_month_pages(site: Path) -> None:
 def test_categories_from_the_source(db: Path) -> None:
     with Store(db, readonly=True) as store:
         day = load_day(store, DAY, "ko")
-    categories = {e.paper.id: e.paper.category for e in day.entries}
+    categories = {e.paper.id: e.paper.primary_category for e in day.entries}
     assert categories["2407.14057"] == "cs.CL"  # arxivPrimaryCategory of the shared file
     assert sum(1 for c in categories.values() if c) == 14  # two items have none
     assert categories["2407.14482"] is None

@@ -42,7 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(db) as store:
         add_check_records(store)
         store.save_listing(OLDER, [Paper(id="2407.30001", title="An older paper", upvotes=3,
-                                         abstract="Older.", category="cs.LG")], "test")
+                                         abstract="Older.", categories=("cs.LG",))], "test")
         build_site(store, base / "site", base_url="https://digest.example.org/")
     return base / "site"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +137,8 @@ def paper_stamps(store: Store) -> dict[str, str]:
     rows = store.db.execute(
         """
         SELECT p.id,
-          coalesce(p.updated_at, '') || '|' || coalesce(p.category, ''),
+          coalesce(p.updated_at, '') || '|' || coalesce(p.categories, '') || '|' ||
+          coalesce(p.version, '') || '|' || coalesce(p.comments, ''),
           (SELECT group_concat(x, ',') FROM (
               SELECT d.day || ':' || d.upvotes || ':' || d.position || ':' || y.fetched_at AS x
               FROM day_papers d JOIN days y ON y.day = d.day WHERE d.paper_id = p.id
@@ -257,7 +259,10 @@ def build_site(
 
     # Paper pages (one per paper and language: ~11,000 for a year) are rendered again only when
     # what they show changed in the database or the renderer changed (the manifest's stamps).
-    stamps = paper_stamps(store)
+    try:
+        stamps = paper_stamps(store)
+    except sqlite3.OperationalError:  # a read-only database from before m009: render them all
+        stamps = {}
     manifest = _Manifest(out, f"{render_version()}|{base_url}|{','.join(all_langs)}")
 
     paper_ids: set[str] = set()

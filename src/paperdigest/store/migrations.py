@@ -262,28 +262,63 @@ def m008_checks_version(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m009_deliveries(db: sqlite3.Connection) -> None:
-    """Each day's digest sent to each recipient (an e-mail address, or a chat channel named by
-    its platform and a hash of its webhook), so a second publish sends nothing new."""
+def m009_arxiv_listings(db: sqlite3.Connection) -> None:
+    """arXiv's fields of a paper, each source's count per day, and what each digest listed.
+
+    ``papers`` gains the categories (JSON, the primary one first), the latest version seen, the
+    authors' comments and the date of the latest version (all empty for a Hugging Face paper).
+    ``day_sources`` keeps how many papers each source (``arxiv:cs.CL``) listed on a day, for
+    ``status``'s small-listing check. ``digest_papers`` records which papers (and which version)
+    the digest of a day listed, per language and profile, for ``--new-only``; it starts from the
+    summaries already stored for each day's papers.
+    """
+    db.executescript(
+        """
+        ALTER TABLE papers ADD COLUMN categories TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE papers ADD COLUMN version INTEGER;
+        ALTER TABLE papers ADD COLUMN comments TEXT;
+        ALTER TABLE papers ADD COLUMN arxiv_updated TEXT;
+        CREATE TABLE day_sources (
+            day TEXT NOT NULL,
+            source TEXT NOT NULL,                  -- one part of --source, e.g. arxiv:cs.CL
+            n_papers INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (day, source)
+        );
+        CREATE TABLE digest_papers (
+            lang TEXT NOT NULL,
+            profile TEXT NOT NULL DEFAULT '',      -- '' without a profile
+            paper_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            version INTEGER,                       -- the version listed, when known
+            written_at TEXT NOT NULL,
+            PRIMARY KEY (lang, profile, paper_id, day)
+        );
+        CREATE INDEX digest_papers_day ON digest_papers(day);
+        INSERT OR IGNORE INTO digest_papers (lang, profile, paper_id, day, version, written_at)
+            SELECT DISTINCT s.lang, '', d.paper_id, d.day, NULL, s.created_at
+            FROM day_papers d JOIN summaries s ON s.paper_id = d.paper_id;
+        """
+    )
+
+
+@migration
+def m010_deliveries(db: sqlite3.Connection) -> None:
+    """Each day's digest sent to each recipient (an e-mail address, or a chat channel by its
+    platform), so publishing the same day again sends nothing new."""
     db.executescript(
         """
         CREATE TABLE deliveries (
             day TEXT NOT NULL,
             lang TEXT NOT NULL,
-            channel TEXT NOT NULL,                 -- email | slack | discord | a plugin's
-            recipient TEXT NOT NULL,               -- the address; never a secret
+            channel TEXT NOT NULL,                 -- email | slack | discord
+            recipient TEXT NOT NULL,               -- the address, or 'webhook'; never a secret
             papers INTEGER NOT NULL,
             sent_at TEXT NOT NULL,
             PRIMARY KEY (day, lang, channel, recipient)
         );
         """
     )
-
-
-@migration
-def m010_paper_category(db: sqlite3.Connection) -> None:
-    """The arXiv primary category of a paper, when the source lists it."""
-    db.executescript("ALTER TABLE papers ADD COLUMN category TEXT;")
 
 
 def apply_migrations(db: sqlite3.Connection, now: str) -> list[str]:
