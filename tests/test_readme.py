@@ -32,6 +32,7 @@ def test_digest_keeps_the_front_page(tmp_path: Path) -> None:
     text = readme.read_text(encoding="utf-8")
     day = (out / "2024/07/22.en.md").read_text(encoding="utf-8")
     assert MARKER in text
+    assert "read: the abstract (16)" in day  # the footer says what the summaries read
     assert "[en](2024/07/22.en.md)" in text
     assert day.rstrip("\n") in text  # the latest day in full
     assert "### 2024-07 (1" in text and "- 2024-07-22: [en](2024/07/22.en.md)" in text

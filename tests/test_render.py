@@ -102,6 +102,9 @@ def test_footer_says_who_wrote_it_and_what_was_flagged(shared_day: list[dict]) -
     assert [e.id for e in parse_digest(text).entries] == [p.id for p in listing.papers]
     english = render_day(listing.day, entries, Provenance("openai", "gpt-x", "en"))
     assert "automatic checks: 16 of 16 passed" in english
+    read = render_day(listing.day, entries, Provenance(
+        "local", "tiny-1.5b", "ko", inputs=(("html", 12), ("abstract", 4))))
+    assert "16편 중 16편 통과 · 읽은 내용: 전문 (arXiv HTML) 12편, 초록 4편*" in read
     # nothing a model name could hold ends the comment early
     hostile = render_day(listing.day, entries, Provenance("x", "a-->b<script>", "en"))
     comment = hostile.split("<!--", 1)[1]

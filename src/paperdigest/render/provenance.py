@@ -118,6 +118,12 @@ def _lang(lang: str) -> str:
     return lang if lang in ("en", "ko") else "en"
 
 
+def input_label(source: str, lang: str) -> str:
+    """What an input source is called for a reader ("전문 (arXiv HTML)", "the abstract")."""
+    t = _INPUT_LABELS[_lang(lang)]
+    return t.get(source, t["unknown"])
+
+
 def reader_problem(check: str, lang: str) -> str:
     """What a problem of this kind means for a reader, in ``lang`` (English when unknown)."""
     texts = READER_PROBLEMS.get(check)
@@ -281,6 +287,7 @@ __all__ = [
     "READER_PROBLEMS",
     "STATES",
     "Record",
+    "input_label",
     "load_record",
     "reader_problem",
     "record_for",
