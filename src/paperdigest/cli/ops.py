@@ -40,7 +40,7 @@ def _run_days(
                 result = session.run_day(day)
             except FetchError as exc:
                 problems.append(f"{day.isoformat()}: {exc.message}")
-                click.echo(f"{day.isoformat()}: not fetched: {exc.message}", err=True)
+                session.say(f"{day.isoformat()}: not fetched: {exc.message}")
                 continue
             except ConfigError:
                 raise
@@ -48,9 +48,9 @@ def _run_days(
                 if exc.exit_code == 2:
                     raise
                 problems.append(f"{day.isoformat()}: {exc.message}")
-                click.echo(f"{day.isoformat()}: stopped: {exc.message}", err=True)
+                session.say(f"{day.isoformat()}: stopped: {exc.message}")
                 break
-            report(result)
+            report(result, session.say)
             if result.written:
                 written.append(result.day)
             if not result.ok:
