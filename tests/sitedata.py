@@ -132,6 +132,47 @@ def add_hostile_days(store: Store) -> None:
     )
 
 
+FLAGGED_ID = "2407.14057"  # LazyLLM: a flagged Korean summary with two kinds of problem
+REPAIRED_ID = "2407.14177"  # passed the checks after a repair
+MODEL_INSTRUCTION = "Include at least one of them"  # the checks' words for the model
+
+
+def add_check_records(store: Store) -> None:
+    """A flagged summary (read from the full text), a repaired one (read from the abstract)."""
+    from paperdigest.checks import Problem
+    from paperdigest.store.checks import save_checks
+    from paperdigest.store.fulltext import record_input
+
+    sections = Sections(
+        whats_new="LazyLLM은 긴 문맥에서 첫 토큰이 나오기까지의 시간을 줄이는 방법입니다.",
+        technical_details="다음 토큰 예측에 중요한 토큰의 KV만 계산합니다.",
+        performance_highlights="LLama 2 7B 모델에서 첫 토큰 생성이 빨라집니다.",
+    )
+    key = SummaryKey(FLAGGED_ID, "ko", "local", "tiny-1.5b", "v2", "h-flagged")
+    flagged = store.save_summary(key, sections, "input", status="flagged")
+    assert flagged.id is not None
+    save_checks(
+        store,
+        flagged.id,
+        [
+            Problem("key_figures", f"Performance Highlights gives no figure. {MODEL_INSTRUCTION}."),
+            Problem("numbers", "2.34x is not in the text."),
+            Problem("numbers", "99% is not in the text."),
+        ],
+        checks=["key_figures", "numbers"],
+        attempts=[{"attempt": 1, "failed": ["key_figures", "numbers"]}],
+    )
+    record_input(store, FLAGGED_ID, "h-flagged", source="html", reason="arXiv HTML",
+                 budget_tokens=6000, input_tokens=5520)
+    key = SummaryKey(REPAIRED_ID, "ko", "openai", "gpt-x", "v2", "h-repaired")
+    repaired = store.save_summary(key, reference_sections()[REPAIRED_ID], "input")
+    assert repaired.id is not None
+    save_checks(store, repaired.id, [], checks=["numbers"],
+                attempts=[{"attempt": 1, "failed": ["numbers"]}, {"attempt": 2, "failed": []}])
+    record_input(store, REPAIRED_ID, "h-repaired", source="abstract", reason="no full text",
+                 budget_tokens=24000, input_tokens=400)
+
+
 # -- a real server --------------------------------------------------------------------------
 
 

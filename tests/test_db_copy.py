@@ -90,3 +90,12 @@ def test_copy_refuses_a_missing_source_and_the_same_database(tmp_path: Path) -> 
     assert not (tmp_path / "b.db").exists()
     same = runner.invoke(cli, ["db", "copy", "--from", "x.db", "--to", "x.db"])
     assert same.exit_code == 2 and "same database" in same.output
+
+
+def test_copy_knows_every_table(tmp_path: Path) -> None:
+    """A new migration's table must be added to the copy (or it would be left behind)."""
+    with Store(tmp_path / "all.db") as store:
+        names = {r[0] for r in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    search = {n for n in names if n.startswith("search_")}
+    assert names - search - {"migrations"} == set(TABLES)

@@ -274,6 +274,7 @@ def test_a_phrase_said_twice_in_one_translation():
         "거리를 나타내는 SDF를 학습합니다."
     )
     assert repeats_itself(twice)
+    assert repeats_itself("점수 분산 분산을 다중 목표 최적화 문제로 봅니다.") == "분산"
     once = "이 방법은 SDF와 radiance field 형태의 암시적 신경 표현을 학습합니다."
     assert repeats_itself(once) is None
 

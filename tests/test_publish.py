@@ -116,7 +116,7 @@ def test_slack_messages_stay_within_limits(text_len: int) -> None:
 
 def test_slack_escaping_and_top_n() -> None:
     day = big_day(12, 100)
-    messages = slack_messages(day, lang="ko", top=10, site_url="https://example.org/d?a=1&b=2")
+    messages = slack_messages(day, lang="ko", top=10, site_url="https://example.org/d&b/")
     assert len(messages) == 1
     blocks = messages[0]["blocks"]
     assert blocks[0] == {
@@ -124,10 +124,13 @@ def test_slack_escaping_and_top_n() -> None:
         "text": {"type": "plain_text", "text": "Daily Papers 2024-07-22"},
     }
     assert "상위 10편 (전체 12편)" in blocks[1]["elements"][0]["text"]
-    assert "<https://example.org/d?a=1&b=2|전체 요약>" in blocks[1]["elements"][0]["text"]
+    day_link = "<https://example.org/d&b/ko/days/2024-07-22.html|전체 요약>"
+    assert day_link in blocks[1]["elements"][0]["text"]
     body = json.dumps(messages, ensure_ascii=False)
     assert "&lt;b&gt;*굵게*&lt;/b&gt;" in body and "<b>" not in body
-    assert body.count("arxiv.org/abs/2407.") == 20  # title link + arXiv link, 10 papers
+    assert body.count("arxiv.org/abs/2407.") == 10  # the arXiv link of 10 papers
+    # --site-url: each title links to the paper's own page there
+    assert body.count("https://example.org/d&b/ko/papers/2407.") == 10
     assert "이 언어로 된 요약이 아직 없습니다." in body  # papers 0, 5 have no summary
 
 

@@ -94,12 +94,17 @@ def test_footer_says_who_wrote_it_and_what_was_flagged(shared_day: list[dict]) -
     head, _, foot = text.partition("\n---\n")
     assert head + "\n" == plain  # the paper blocks keep the reference format
     assert "tiny-1.5b (local)" in foot and "16편 중 15편 통과" in foot
-    assert "2407.14057 (key_figures, numbers)" in foot
+    reader = "성능 부분에 초록의 주요 결과 수치가 없습니다."
+    assert f"2407.14057 (key_figures, numbers: {reader} " in foot
+    assert "요약의 일부 숫자가 논문에 나오지 않습니다." in foot  # for a reader, not the model
     assert "<!-- paperdigest backend=local model=tiny-1.5b flagged=2407.14057 -->" in foot
     # the format's readers (and paperdigest check) still read every paper
     assert [e.id for e in parse_digest(text).entries] == [p.id for p in listing.papers]
     english = render_day(listing.day, entries, Provenance("openai", "gpt-x", "en"))
     assert "automatic checks: 16 of 16 passed" in english
+    read = render_day(listing.day, entries, Provenance(
+        "local", "tiny-1.5b", "ko", inputs=(("html", 12), ("abstract", 4))))
+    assert "16편 중 16편 통과 · 읽은 내용: 전문 (arXiv HTML) 12편, 초록 4편*" in read
     # nothing a model name could hold ends the comment early
     hostile = render_day(listing.day, entries, Provenance("x", "a-->b<script>", "en"))
     comment = hostile.split("<!--", 1)[1]

@@ -176,7 +176,9 @@ def test_atom_feeds(site: Path) -> None:
     ids = [e.findtext(f"{ATOM}id") for e in papers]
     assert "urn:paperdigest:paper:ko:2407.14057" in ids
     lazy = papers[ids.index("urn:paperdigest:paper:ko:2407.14057")]
-    assert lazy.find(f"{ATOM}link").get("href") == "https://arxiv.org/abs/2407.14057"
+    # with --base-url, an entry links to the paper's own page on the site
+    page = "https://example.org/papers/ko/papers/2407.14057.html"
+    assert lazy.find(f"{ATOM}link").get("href") == page
     assert "LazyLLM은" in (lazy.findtext(f"{ATOM}content") or "")
     xss = papers[ids.index("urn:paperdigest:paper:ko:2407.99001")]
     assert xss.findtext(f"{ATOM}title") == XSS_TITLE  # text, escaped by the XML writer

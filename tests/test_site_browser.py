@@ -129,7 +129,7 @@ def test_day_page_has_16_cards(built: tuple[Path, Path], desktop: Page, shots: P
     assert cards.count() == 16
     third = cards.nth(2)
     assert third.locator("h2.title a").inner_text().startswith("LazyLLM")
-    assert third.locator("h2.title a").get_attribute("href") == "https://arxiv.org/abs/2407.14057"
+    assert third.locator("h2.title a").get_attribute("href") == "../papers/2407.14057.html"
     hf = third.locator("a.link-hf").get_attribute("href")
     assert hf == "https://huggingface.co/papers/2407.14057"
     assert third.locator(".votes").inner_text() == "▲ 18"

@@ -352,7 +352,9 @@ def test_a_backfill_across_a_weekend_writes_no_weekend_files_pages_or_entries(
                                      "--backend", "extractive", "--lang", "en", "--db", db,
                                      "--out", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.rglob("*.md")) == ["19.en.md", "22.en.md"]
+    assert sorted(p.name for p in out.rglob("*.md")) == ["19.en.md", "22.en.md", "README.md"]
+    front = (out / "README.md").read_text(encoding="utf-8")  # the front page: no weekend days
+    assert "2024-07-22: [en]" in front and "2024-07-20" not in front
     result = runner.invoke(cli, ["site", "--db", db, "--out", str(site), "--lang", "en",
                                  "--base-url", "https://example.org/p/"])
     assert result.exit_code == 0, result.stderr

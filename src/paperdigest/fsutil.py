@@ -34,10 +34,14 @@ def file_mode(*, secret: bool = False) -> int:
     return 0o600 if secret else 0o666 & ~current_umask()
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, secret: bool = False) -> Path:
+def write_atomic(
+    path: str | Path, data: str | bytes, *, secret: bool = False, durable: bool = True
+) -> Path:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never a part.
 
-    The file's mode is :func:`file_mode` (the umask honoured; 0600 when ``secret``)."""
+    The file's mode is :func:`file_mode` (the umask honoured; 0600 when ``secret``).
+    ``durable=False`` skips the fsync: still atomic for readers, but a power cut may lose the
+    new file; for many files that can be made again (the static site's pages)."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -50,7 +54,8 @@ def write_atomic(path: str | Path, data: str | bytes, *, secret: bool = False) -
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

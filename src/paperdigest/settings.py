@@ -85,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("model_path", None, "PAPERDIGEST_MODEL_PATH", "GGUF file for the local backend.",
             "--model-path"),
     Setting("out", "digests", None, "Folder for <out>/YYYY/MM/DD.md.", "--out"),
+    Setting("readme", None, "PAPERDIGEST_README",
+            "Front page kept current after each run: the latest day in full and every day by "
+            "month (default <out>/README.md; 'off' for none).", "--readme"),
     Setting("limit", None, None, "Only the top N papers by votes.", "--limit"),
     Setting("concurrency", 4, None,
             "Summaries in flight at once (the local backend runs one).", "--concurrency"),
@@ -134,6 +137,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("local_timeout", 600.0, "PAPERDIGEST_LOCAL_TIMEOUT",
             "Seconds the local model's worker may go without progress before it is stopped.",
             None, _at_least(1, float)),
+    Setting("site_url", None, "PAPERDIGEST_SITE_URL",
+            "Where the static site is published (https://…): messages and e-mails link each "
+            "paper to its page there.", "--site-url"),
+    Setting("smtp_url", None, "PAPERDIGEST_SMTP_URL",
+            "Mail server for `publish email`: smtps://[user@]host:port (TLS) or "
+            "smtp://[user@]host:port (STARTTLS when offered).", "--smtp-url"),
+    Setting("email_to", None, "PAPERDIGEST_EMAIL_TO",
+            "Recipients of `publish email`, comma-separated.", "--to"),
+    Setting("email_from", None, "PAPERDIGEST_EMAIL_FROM",
+            "Sender address of the e-mail (default: the SMTP user, else paperdigest@<host>).",
+            "--from"),
+    Setting("smtp_password_env", None, "PAPERDIGEST_SMTP_PASSWORD_ENV",
+            "Environment variable holding the SMTP password (sent only over TLS).",
+            "--password-env"),
+    Setting("smtp_cafile", None, "PAPERDIGEST_SMTP_CAFILE",
+            "Extra CA certificates (PEM) to trust for the mail server, e.g. a private relay's."),
+    Setting("smtp_timeout", 30.0, "PAPERDIGEST_SMTP_TIMEOUT",
+            "Seconds to wait for the mail server at each step.", None, _at_least(1, float)),
+    Setting("slack_webhook", None, "PAPERDIGEST_SLACK_WEBHOOK",
+            "Slack incoming webhook URL for `daily --publish slack` (a secret: set it only in "
+            "the environment)."),
+    Setting("discord_webhook", None, "PAPERDIGEST_DISCORD_WEBHOOK",
+            "Discord webhook URL for `daily --publish discord` (a secret: set it only in the "
+            "environment)."),
     Setting("raise_errors", False, "PAPERDIGEST_RAISE_ERRORS",
             "1: show tracebacks instead of one-line errors.", None, lambda text: text == "1"),
 )

@@ -46,6 +46,7 @@ class RunOptions:
     """What one digest-making command asks for beyond the settings."""
 
     out_dir: Path = Path("digests")
+    readme: str | None = None  # the front page: None for <out>/README.md, "off" for none
     limit: int | None = None
     force: bool = False
     concurrency: int = 4
@@ -216,7 +217,7 @@ class DigestSession:
             hand_over=hand_over,
             new_only=run.new_only,
         )
-        return run_digest(
+        result = run_digest(
             self.source,
             self.store,
             self.summarizer,
@@ -226,6 +227,11 @@ class DigestSession:
             source_name=str(self.app.settings["source"]),
             build_input=self.inputs,
         )
+        if result.written and run.readme != "off":
+            from ..render.readme import update_readme
+
+            update_readme(run.out_dir, run.readme)
+        return result
 
 
 def open_app(settings: Settings | None = None, **kwargs: Any) -> App:

@@ -274,6 +274,7 @@ def run_options(fn: Callable[..., None]) -> Callable[..., None]:
             help="Backend option, e.g. -o temperature=0.1 (repeatable).",
         ),
         click.option("--out", "out_dir", type=click.Path(), **option_kwargs("out")),
+        click.option("--readme", metavar="PATH|off", **option_kwargs("readme")),
         click.option("--db", "db_path", type=click.Path(), **option_kwargs("db")),
         click.option("--limit", type=click.IntRange(min=1), **option_kwargs("limit")),
         click.option(
@@ -329,6 +330,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
     )
     run = RunOptions(
         out_dir=Path(kwargs.pop("out_dir")),
+        readme=kwargs.pop("readme"),
         limit=kwargs.pop("limit"),
         force=kwargs.pop("force"),
         concurrency=kwargs.pop("concurrency"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -15,13 +16,19 @@ from ..errors import AppError, ConfigError, FetchError
 from ..ops import MAX_RANGE_DAYS, daily_days, day_range
 from ..settings import Settings, option_kwargs
 from ..store.status import day_status
-from .digest import parse_day, report, run_options, split_settings
+from .digest import RunRequest, parse_day, report, run_options, split_settings
 
 
-def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
+def _run_days(
+    days: list[dt.date],
+    kwargs: dict[str, Any],
+    after: Callable[[RunRequest, list[dt.date]], None] | None = None,
+) -> None:
     """Digest each day in order with one runner. A day whose list cannot be fetched is
-    reported and the next day goes on; a configuration error stops everything (exit 2)."""
+    reported and the next day goes on; a configuration error stops everything (exit 2).
+    ``after`` gets the days whose digest was written (``daily --publish``)."""
     request = split_settings(kwargs)
+    written: list[dt.date] = []
     if "file:" in str(request.settings["source"]) and len(days) > 1:
         raise ConfigError(
             "a file source holds one day: use --source hf or arxiv:CAT for a range of days"
@@ -50,10 +57,14 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 queue.append((day, False))  # the list grows while it is walked: on purpose
                 continue
             report(result, session.say)
+            if result.written:
+                written.append(result.day)
             if not result.ok:
                 problems.append(f"{day.isoformat()}: incomplete")
             if result.stopped:
                 break  # the budget is for the whole command
+    if after is not None:
+        after(request, written)
     if problems:
         click.echo(f"{len(problems)} day(s) with problems: " + "; ".join(problems), err=True)
         sys.exit(1)
@@ -94,15 +105,136 @@ def backfill(start: str, end: str | None, max_days: int, **kwargs: Any) -> None:
     show_default=True,
     help="Also fetch this many earlier days again: late additions and fresh votes.",
 )
+@click.option(
+    "--publish",
+    "publish_to",
+    metavar="email,slack,…",
+    help="After digesting, publish the newest day digested to these (email, slack, discord); "
+    "each day goes to each recipient once.",
+)
+@click.option("--to", "to", multiple=True, metavar="ADDR", **option_kwargs("email_to"))
+@click.option("--smtp-url", metavar="URL", **option_kwargs("smtp_url"))
+@click.option("--password-env", metavar="VAR", **option_kwargs("smtp_password_env"))
+@click.option("--from", "sender", metavar="ADDR", **option_kwargs("email_from"))
+@click.option("--site-url", metavar="URL", **option_kwargs("site_url"))
+@click.option(
+    "--top", type=click.IntRange(1, 100), default=10, show_default=True,
+    help="Papers to publish, by votes.",
+)
 @run_options
-def daily(tz: str, lookback: int, **kwargs: Any) -> None:
+def daily(
+    tz: str,
+    lookback: int,
+    publish_to: str | None,
+    to: tuple[str, ...],
+    smtp_url: str | None,
+    password_env: str | None,
+    sender: str | None,
+    site_url: str | None,
+    top: int,
+    **kwargs: Any,
+) -> None:
     """The scheduled job: today's list in --tz, plus the days before it again.
 
     Run it several times a day (see examples/): the list keeps filling in during the day, each
-    run adds what is new and refreshes the votes, and stored summaries cost nothing.
+    run adds what is new and refreshes the votes, and stored summaries cost nothing. With
+    --publish, the newest day digested is then sent where asked, once per recipient.
     """
+    from .publish import check_site_url
+
+    targets = _publish_targets(publish_to)
+    site_url = check_site_url(site_url)
+    _check_targets(targets, to=to, smtp_url=smtp_url, password_env=password_env)
     days = daily_days(dt.datetime.now(dt.UTC), tz, lookback=lookback)
-    _run_days(days, kwargs)
+
+    def publish(request: RunRequest, written: list[dt.date]) -> None:
+        if not targets or not written:
+            return
+        _publish_day(
+            request, max(written), targets, to=to, smtp_url=smtp_url,
+            password_env=password_env, sender=sender, site_url=site_url, top=top,
+        )
+
+    _run_days(days, kwargs, publish if targets else None)
+
+
+def _publish_targets(value: str | None) -> list[str]:
+    from ..publish import publisher_names
+
+    if not value:
+        return []
+    known = [name for name in ("slack", "discord") if name in publisher_names()] + ["email"]
+    targets = [v.strip() for v in value.split(",") if v.strip()]
+    for target in targets:
+        if target not in known:
+            raise ConfigError(f"--publish {target!r}: choose from {', '.join(known)}")
+    return list(dict.fromkeys(targets))
+
+
+def _check_targets(
+    targets: list[str], *, to: tuple[str, ...], smtp_url: str | None, password_env: str | None
+) -> None:
+    """Refuse a --publish that cannot work before anything is digested."""
+    import os
+
+    from ..publish.email import parse_addresses, parse_smtp_url
+    from ..settings import value
+
+    for target in targets:
+        if target == "email":
+            parse_addresses([v for t in to for v in t.split(",")])
+            if not smtp_url:
+                raise ConfigError("--publish email needs --smtp-url smtp[s]://[user@]host:port")
+            parse_smtp_url(smtp_url)
+            if password_env and not os.environ.get(password_env):
+                raise ConfigError(f"the environment variable {password_env} is not set or empty")
+        elif not value(f"{target}_webhook"):
+            raise ConfigError(
+                f"--publish {target}: set PAPERDIGEST_{target.upper()}_WEBHOOK to the webhook URL"
+            )
+
+
+def _publish_day(
+    request: RunRequest,
+    day: dt.date,
+    targets: list[str],
+    *,
+    to: tuple[str, ...],
+    smtp_url: str | None,
+    password_env: str | None,
+    sender: str | None,
+    site_url: str | None,
+    top: int,
+) -> None:
+    """Publish one digested day to each target; each once per day (recorded in the store)."""
+    from ..store.deliveries import delivered, record_delivery
+    from .publish import publish_email, publish_webhook
+
+    app = open_app(request.settings)
+    for target in targets:
+        if target == "email":
+            publish_email(
+                app, day, to=[v for t in to for v in t.split(",")], smtp_url=smtp_url,
+                password_env=password_env, sender=sender, top=top, site_url=site_url,
+                force=False, dry_run=False,
+            )
+            continue
+        url = request.settings.get(f"{target}_webhook")
+        if not url:
+            raise ConfigError(
+                f"--publish {target}: set PAPERDIGEST_{target.upper()}_WEBHOOK to the webhook URL"
+            )
+        with app.open_store() as store:
+            when = delivered(store, day, app.lang, target, "webhook")
+        if when is not None:
+            click.echo(f"{day.isoformat()}: already posted to {target} at {when}; skipped",
+                       err=True)
+            continue
+        loaded = publish_webhook(app, target, day, url=str(url), top=top, site_url=site_url,
+                                 dry_run=False)
+        with app.open_store() as store:
+            record_delivery(store, day, app.lang, target, "webhook",
+                            min(top, len(loaded.entries)))
 
 
 @click.command()

@@ -219,6 +219,20 @@ def read_listing(
         return Listing(day, tuple(stored), "stored"), note
 
 
+def _input_counts(store: Store, papers: Sequence[Paper], lang: str) -> tuple[tuple[str, int], ...]:
+    """How many of the digest's summaries read each kind of input (full text, abstract)."""
+    from ..render.provenance import load_record
+
+    counts: dict[str, int] = {}
+    for paper in papers:
+        summary = store.latest_summary(paper.id, lang)
+        if summary is not None:
+            source = load_record(store, summary).input_source
+            counts[source] = counts.get(source, 0) + 1
+    order = ("html", "pdf", "abstract", "unknown")
+    return tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9))
+
+
 def _by_id(
     store: Store, paper: Paper, text: str, parts: KeyParts
 ) -> tuple[Summary | None, str]:
@@ -331,6 +345,7 @@ def run_digest(
         backend=summarizer.name,
         model=summarizer.model_id,
         lang=lang,
+        inputs=_input_counts(store, [p for p, _ in entries], lang),
         updated=tuple(
             (s.paper.id, s.paper.version or 0, s.first_day.isoformat())
             for s in seen_before

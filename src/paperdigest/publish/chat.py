@@ -35,6 +35,7 @@ DISCORD_FOOTER = 2048
 DISCORD_AUTHOR = 256
 DISCORD_TOTAL = 6000
 DISCORD_COLOR = 0xFFD21E
+DISCORD_FLAGGED_COLOR = 0xB3261E
 
 DEFAULT_TOP = 10
 
@@ -95,11 +96,25 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SLACK_SECTION_TEXT)}}
 
 
-def slack_paper_blocks(entry: Entry, lang: str) -> list[dict[str, Any]]:
+def day_url(day: Day, site_url: str) -> str:
+    """The day's page on the published site (``site_url`` is the site's root)."""
+    return f"{site_url.rstrip('/')}/{day.lang}/days/{day.iso}.html"
+
+
+def paper_url(entry: Entry, lang: str, site_url: str | None) -> str:
+    """The paper's own page on the published site when there is one, else arXiv."""
+    if site_url:
+        return f"{site_url.rstrip('/')}/{lang}/papers/{entry.slug}.html"
+    return entry.arxiv_url
+
+
+def slack_paper_blocks(
+    entry: Entry, lang: str, site_url: str | None = None
+) -> list[dict[str, Any]]:
     t = texts(lang)
     p = entry.paper
     head = (
-        f"*{_slack_link(entry.arxiv_url, cut(p.title, 500))}*\n"
+        f"*{_slack_link(paper_url(entry, lang, site_url), cut(p.title, 500))}*\n"
         f"▲ {p.upvotes} · {_slack_link(entry.hf_url, 'Hugging Face')} · "
         f"{_slack_link(entry.arxiv_url, 'arXiv ' + p.id)}"
     )
@@ -118,6 +133,14 @@ def slack_paper_blocks(entry: Entry, lang: str) -> list[dict[str, Any]]:
             blocks.append(_section(joined))
         else:
             blocks.extend(_section(part) for part in parts)
+        if entry.record is not None:
+            line = slack_escape(entry.record.line(lang))
+            if entry.record.flagged:
+                blocks.append(_section(f"*{cut(line, SLACK_SECTION_TEXT - 2)}*"))
+            else:
+                blocks.append(
+                    {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(line, 3000)}]}
+                )
     blocks.append({"type": "divider"})
     return blocks
 
@@ -148,10 +171,10 @@ def slack_messages(
     else:
         sub = slack_escape(t["empty"].format(day=day.iso))
     if site_url:
-        sub += " · " + _slack_link(site_url, t["site"])
+        sub += " · " + _slack_link(day_url(day, site_url), t["site"])
     intro.append({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(sub, 3000)}]})
 
-    groups = [slack_paper_blocks(e, lang) for e in entries]
+    groups = [slack_paper_blocks(e, lang, site_url) for e in entries]
     messages: list[list[dict[str, Any]]] = [intro]
     for group in groups:
         current = messages[-1]
@@ -192,7 +215,7 @@ def embed_size(embed: dict[str, Any]) -> int:
     return size
 
 
-def discord_embed(entry: Entry, lang: str) -> dict[str, Any]:
+def discord_embed(entry: Entry, lang: str, site_url: str | None = None) -> dict[str, Any]:
     t = texts(lang)
     p = entry.paper
     lines = [f"▲ {p.upvotes} · [Hugging Face]({entry.hf_url}) · [arXiv {p.id}]({entry.arxiv_url})"]
@@ -205,10 +228,14 @@ def discord_embed(entry: Entry, lang: str) -> dict[str, Any]:
             lines.append(f"**{SECTION_LABELS[key]}**: {discord_escape(text)}")
     embed: dict[str, Any] = {
         "title": cut(p.title, DISCORD_TITLE),
-        "url": entry.arxiv_url,
+        "url": paper_url(entry, lang, site_url),
         "description": cut("\n\n".join(lines), DISCORD_DESCRIPTION),
         "color": DISCORD_COLOR,
     }
+    if entry.record is not None:
+        embed["footer"] = {"text": cut(entry.record.line(lang), DISCORD_FOOTER)}
+        if entry.record.flagged:
+            embed["color"] = DISCORD_FLAGGED_COLOR
     if entry.media_url and not entry.media_is_video:
         embed["thumbnail"] = {"url": entry.media_url}
     return embed
@@ -232,13 +259,14 @@ def discord_messages(
         note = t["empty"].format(day=day.iso)
     content = f"**{t['head'].format(day=day.iso)}** · {discord_escape(note)}"
     if site_url:
-        content += f"\n{t['site']}: <{site_url}>"
+        content += f"\n{t['site']}: <{day_url(day, site_url)}>"
     messages: list[_Message] = [_Message([])]
     for entry in entries:
-        embed = discord_embed(entry, lang)
+        embed = discord_embed(entry, lang, site_url)
         size = embed_size(embed)
         if size > DISCORD_TOTAL:  # cannot happen with the caps above; keep the guarantee anyway
-            embed["description"] = cut(embed["description"], DISCORD_TOTAL - size - 1)
+            over = size - DISCORD_TOTAL
+            embed["description"] = cut(embed["description"], len(embed["description"]) - over)
             size = embed_size(embed)
         current = messages[-1]
         if len(current.embeds) < DISCORD_EMBEDS and current.size + size <= DISCORD_TOTAL:
@@ -266,11 +294,13 @@ def messages_for(
 
 
 __all__ = [
+    "day_url",
     "discord_embed",
     "discord_escape",
     "discord_messages",
     "embed_size",
     "messages_for",
+    "paper_url",
     "slack_escape",
     "slack_messages",
     "slack_paper_blocks",

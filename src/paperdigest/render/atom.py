@@ -69,6 +69,13 @@ def _feed(kind: str, lang: str, base_url: str | None, title: str) -> FeedGenerat
     return fg
 
 
+def _paper_link(base_url: str | None, lang: str, entry: Entry) -> str | None:
+    """The paper's own page on the site, when the site's address is known."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/{quote(lang)}/papers/{entry.slug}.html"
+
+
 def _day_link(base_url: str | None, lang: str, day: Day) -> str | None:
     if not base_url:
         return None
@@ -104,7 +111,8 @@ def papers_feed(
             fe.title(xml_text(entry.paper.title))
             # One link: feedgen 1.0 drops the rel of entry links, so a second would also read
             # as "alternate". Hugging Face and the day page are linked from the content.
-            fe.link(href=entry.arxiv_url, rel="alternate")
+            page = _paper_link(base_url, lang, entry)
+            fe.link(href=page or entry.arxiv_url, rel="alternate")
             day_link = _day_link(base_url, lang, day)
             for name in entry.paper.authors[:50]:
                 fe.author({"name": xml_text(name) or "?"})
@@ -113,7 +121,9 @@ def papers_feed(
             fe.updated(updated)
             fe.published(_day_start(day))
             fe.category(term=day.iso, label=day.iso)
-            html = renderer.fragment("atom_paper.html", e=entry, day_link=day_link, ui=ui)
+            html = renderer.fragment(
+                "atom_paper.html", e=entry, day_link=day_link, ui=ui, lang=lang
+            )
             fe.content(xml_text(html), type="html")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     return str(fg.atom_str(pretty=True).decode("utf-8"))
@@ -144,7 +154,8 @@ def digest_feed(
         fe.updated(updated)
         fe.published(_day_start(day))
         if day.entries:
-            fe.content(xml_text(renderer.fragment("atom_day.html", day=day)), type="html")
+            body = renderer.fragment("atom_day.html", day=day, lang=lang)
+            fe.content(xml_text(body), type="html")
         else:
             fe.content(ui["empty_day"], type="text")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))

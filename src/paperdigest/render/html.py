@@ -7,6 +7,8 @@ Layout, the same on disk and on the server, so every link is relative::
     <lang>/index.html               latest day
     <lang>/archive.html             every day, by month
     <lang>/days/YYYY-MM-DD.html     one day's cards (and .json beside it)
+    <lang>/papers/ID.html           one paper: summaries in each language, abstract, votes by day
+    <lang>/weeks/2024-W30.html      a week's top papers by votes (months/2024-07.html: a month's)
     <lang>/search.html              offline search over <lang>/search-index.js
     <lang>/atom/papers.xml, digest.xml
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +30,17 @@ from typing import Any
 from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..store import Store
-from .json_day import DEFAULT_LANG, Day, languages, load_day, render_day_json
+from .json_day import (
+    DEFAULT_LANG,
+    Day,
+    languages,
+    load_day,
+    load_paper,
+    load_top,
+    paper_slug,
+    periods,
+    render_day_json,
+)
 from .pages import STATIC_FILES, Pages, neighbours, static_file
 
 _LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
@@ -36,6 +49,7 @@ SEARCH_TEXT_CHARS = 300  # of the summary (What's New first), per paper, shown i
 # characters per paper (about 2 KB of index each); 365 days x 30 papers with Korean summaries
 # measure 22.2 MB (4.8 MB gzipped; bench/RESULTS.md), loaded only by the search page.
 SEARCH_FIND_CHARS = 3_000
+SEARCH_ORIGINAL_CHARS = 2_000  # of those, kept for the English abstract on other languages' pages
 
 
 # -- the offline search index --------------------------------------------------------------------
@@ -62,7 +76,11 @@ def search_records(loaded: Iterable[Day]) -> list[list[Any]]:
                 find = text[SEARCH_TEXT_CHARS:]
                 text = text[:SEARCH_TEXT_CHARS].rstrip() + "…"
             if e.summary is not None:
-                find += " " + " ".join(e.paper.abstract.split())
+                # both languages: the rest of the summary, then the English original (its
+                # abstract keeps at least SEARCH_ORIGINAL_CHARS of the budget)
+                abstract = " ".join(e.paper.abstract.split())
+                room = SEARCH_FIND_CHARS - min(len(abstract), SEARCH_ORIGINAL_CHARS)
+                find = find[:room].strip() + " " + abstract
             find = find.strip()[:SEARCH_FIND_CHARS]
             rows.append(
                 [
@@ -90,6 +108,90 @@ def render_search_index(lang: str, rows: list[list[Any]]) -> str:
     return f"window.PD_SEARCH_INDEX={body};\n"
 
 
+# -- paper pages: rendered again only when they changed ---------------------------------------
+
+MANIFEST = ".paperdigest-pages.json"
+
+
+def render_version() -> str:
+    """A hash of the renderer's code, templates and assets: pages made by another are stale."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    root = resources.files("paperdigest").joinpath("render")
+    for sub in ("", "templates", "static"):
+        folder = root.joinpath(sub) if sub else root
+        for item in sorted(folder.iterdir(), key=lambda x: x.name):
+            if item.is_file() and item.name.endswith((".py", ".html", ".css", ".js")):
+                digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def paper_stamps(store: Store) -> dict[str, str]:
+    """For each paper, a hash of everything its page shows: its row, the days it was listed
+    (votes, and each day's fetch time, which moves its rank), its summaries and their checks,
+    and its inputs' provenance. One query for all papers."""
+    import hashlib
+
+    rows = store.db.execute(
+        """
+        SELECT p.id,
+          coalesce(p.updated_at, '') || '|' || coalesce(p.categories, '') || '|' ||
+          coalesce(p.version, '') || '|' || coalesce(p.comments, ''),
+          (SELECT group_concat(x, ',') FROM (
+              SELECT d.day || ':' || d.upvotes || ':' || d.position || ':' || y.fetched_at AS x
+              FROM day_papers d JOIN days y ON y.day = d.day WHERE d.paper_id = p.id
+              ORDER BY d.day)),
+          (SELECT group_concat(x, ',') FROM (
+              SELECT s.id || ':' || s.status || ':' || s.created_at || ':' ||
+                     coalesce(c.checked_at, '') AS x
+              FROM summaries s LEFT JOIN summary_checks c ON c.summary_id = s.id
+              WHERE s.paper_id = p.id ORDER BY s.id)),
+          (SELECT max(updated_at) FROM fulltext_inputs f WHERE f.paper_id = p.id)
+        FROM papers p
+        """
+    ).fetchall()
+    return {
+        str(r[0]): hashlib.sha256("|".join(str(v) for v in r).encode()).hexdigest()[:20]
+        for r in rows
+    }
+
+
+class _Manifest:
+    """``<out>/.paperdigest-pages.json``: the stamp each paper page was made from."""
+
+    def __init__(self, out_dir: Path, version: str) -> None:
+        self.path = out_dir / MANIFEST
+        self.out_dir = out_dir
+        self.version = version
+        self.old: dict[str, str] = {}
+        self.new: dict[str, str] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("version") == version:
+                pages = data.get("pages")
+                if isinstance(pages, dict):
+                    self.old = {str(k): str(v) for k, v in pages.items()}
+        except (OSError, ValueError):
+            pass
+
+    def unchanged(self, rel: str, stamp: str) -> bool:
+        if self.old.get(rel) == stamp and (self.out_dir / rel).is_file():
+            self.new[rel] = stamp
+            return True
+        return False
+
+    def record(self, rel: str, stamp: str) -> None:
+        self.new[rel] = stamp
+
+    def save(self) -> None:
+        if self.new == self.old and self.path.exists():
+            return
+        data = {"version": self.version, "pages": dict(sorted(self.new.items()))}
+        write_atomic(self.path, json.dumps(data, separators=(",", ":")) + "\n", durable=False)
+
+
 # -- the static site ----------------------------------------------------------------------------
 
 
@@ -109,6 +211,11 @@ class _Writer:
         self.out_dir = out_dir
         self.report = report
 
+    def keep(self, rel: str) -> None:
+        """A page known to be current: not rendered, not written."""
+        self.report.unchanged += 1
+        self.report.files.append(self.out_dir / rel)
+
     def __call__(self, rel: str, data: str | bytes) -> None:
         path = self.out_dir / rel
         payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -119,7 +226,9 @@ class _Writer:
                 return
         except OSError:
             pass
-        write_atomic(path, payload)
+        # the site can be built again: atomic for readers, without an fsync per page (a
+        # year's cold build writes ~12,000 files; fsync-bound it took minutes, not seconds)
+        write_atomic(path, payload, durable=False)
         self.report.written += 1
         self.report.files.append(path)
 
@@ -143,10 +252,18 @@ def build_site(
     days = store.days()
     report = SiteReport(out, all_langs, len(days), 0)
     write = _Writer(out, report)
-    pages = Pages(langs=all_langs)
+    pages = Pages(langs=all_langs, base_url=base_url)
 
     for name in STATIC_FILES:
         write(f"assets/{name}", static_file(name))
+
+    # Paper pages (one per paper and language: ~11,000 for a year) are rendered again only when
+    # what they show changed in the database or the renderer changed (the manifest's stamps).
+    try:
+        stamps = paper_stamps(store)
+    except sqlite3.OperationalError:  # a read-only database from before m009: render them all
+        stamps = {}
+    manifest = _Manifest(out, f"{render_version()}|{base_url}|{','.join(all_langs)}")
 
     paper_ids: set[str] = set()
     for lang in all_langs:
@@ -161,6 +278,31 @@ def build_site(
                 pages.day(day, lang=lang, depth=2, newer=newer, older=older),
             )
             write(f"{lang}/days/{day.iso}.json", render_day_json(day))
+        for paper_id in sorted({e.paper.id for day in loaded for e in day.entries}):
+            rel = f"{lang}/papers/{paper_slug(paper_id)}.html"
+            stamp = stamps.get(paper_id)
+            if stamp is not None and manifest.unchanged(rel, stamp):
+                write.keep(rel)
+                continue
+            view = load_paper(store, paper_id, lang, all_langs)
+            if view is not None:
+                write(rel, pages.paper(view, lang=lang))
+                if stamp is not None:
+                    manifest.record(rel, stamp)
+        day_dates = [info.day for info in days]
+        for kind in ("week", "month"):
+            found = periods(day_dates, kind)
+            for i, period in enumerate(found):
+                write(
+                    f"{lang}/{period.path}",
+                    pages.period(
+                        period,
+                        load_top(store, period, lang),
+                        lang=lang,
+                        newer=found[i - 1] if i > 0 else None,
+                        older=found[i + 1] if i + 1 < len(found) else None,
+                    ),
+                )
         latest = loaded[0] if loaded else None
         older = days[1].day.isoformat() if len(days) > 1 else None
         write(
@@ -176,6 +318,7 @@ def build_site(
         write(f"{lang}/atom/papers.xml", papers_xml)
         write(f"{lang}/atom/digest.xml", digest_xml)
     report.papers = len(paper_ids)
+    manifest.save()
     return report
 
 

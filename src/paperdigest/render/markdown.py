@@ -89,6 +89,23 @@ class Provenance:
     # papers of an earlier digest with a new version, left out by --new-only:
     # (paper id, version now, the day of the earlier digest)
     updated: tuple[tuple[str, int, str], ...] = ()
+    # what the summaries read: (input source, papers), e.g. (("html", 12), ("abstract", 4))
+    inputs: tuple[tuple[str, int], ...] = ()
+
+
+_READ_TEXT = {"ko": " · 읽은 내용: {items}", "en": " · read: {items}"}
+_READ_ITEM = {"ko": "{what} {n}편", "en": "{what} ({n})"}
+
+
+def _inputs_text(provenance: Provenance) -> str:
+    from .provenance import input_label
+
+    lang = provenance.lang if provenance.lang in _READ_TEXT else "en"
+    items = ", ".join(
+        _READ_ITEM[lang].format(what=input_label(source, lang), n=n)
+        for source, n in provenance.inputs
+    )
+    return _READ_TEXT[lang].format(items=items) if items else ""
 
 
 _FOOTER_TEXT = {
@@ -119,8 +136,16 @@ def footer(provenance: Provenance, count: int) -> str:
         n=count,
         ok=count - len(provenance.flagged),
     )
+    line += _inputs_text(provenance)
     if provenance.flagged:
-        items = ", ".join(f"{pid} ({', '.join(checks)})" for pid, checks in provenance.flagged)
+        from .provenance import reader_problem
+
+        items = "; ".join(
+            f"{pid} ({', '.join(checks)}: "
+            + " ".join(reader_problem(c, provenance.lang) for c in checks)
+            + ")"
+            for pid, checks in provenance.flagged
+        )
         line += flagged.format(items=items)
     ids = ",".join(pid for pid, _ in provenance.flagged)
     updated = ""

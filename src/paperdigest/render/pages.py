@@ -13,7 +13,7 @@ import jinja2
 from ..models import SECTION_LABELS
 from ..store import DayInfo
 from ..store.search import MAX_QUERY_CHARS
-from .json_day import DEFAULT_LANG, Day, safe_url
+from .json_day import DEFAULT_LANG, Day, PaperView, Period, Top, safe_url
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -46,6 +46,28 @@ UI: dict[str, dict[str, str]] = {
         "written_by": "Written by",
         "checked": "passed the checks",
         "flagged": "flagged by the checks: read with care",
+        "read": "Read",
+        "original": "Original title and abstract (English)",
+        "summary": "Summary",
+        "published": "Submitted",
+        "votes_history": "Votes by day",
+        "votes_short": "Votes",
+        "day": "Day",
+        "rank": "Rank",
+        "checks_run": "Checks run",
+        "description": "Machine-written summaries of the Hugging Face Daily Papers, with the "
+        "model and the check status of every summary.",
+        "view_cards": "Cards",
+        "view_list": "List",
+        "view_label": "View",
+        "week": "Week",
+        "month": "Month",
+        "top_week": "Top papers of the week",
+        "top_month": "Top papers of the month",
+        "keys_hint": "Keys: j / k or ← / → for newer / older days",
+        "newer": "Newer",
+        "older": "Older",
+        "category": "Category",
     },
     "ko": {
         "site": "Daily Papers 요약",
@@ -78,10 +100,38 @@ UI: dict[str, dict[str, str]] = {
         "written_by": "작성 모델",
         "checked": "검사 통과",
         "flagged": "검사에서 문제 발견: 주의해서 읽으세요",
+        "read": "읽은 내용",
+        "original": "원문 제목과 초록 (영어)",
+        "summary": "요약",
+        "published": "제출일",
+        "votes_history": "날짜별 추천 수",
+        "votes_short": "추천",
+        "day": "날짜",
+        "rank": "순위",
+        "checks_run": "실행한 검사",
+        "description": "Hugging Face Daily Papers를 기계가 요약하고, 요약마다 작성 모델과 "
+        "검사 결과를 밝힌 모음입니다.",
+        "view_cards": "카드",
+        "view_list": "목록",
+        "view_label": "보기",
+        "week": "주간",
+        "month": "월간",
+        "top_week": "이번 주 인기 논문",
+        "top_month": "이번 달 인기 논문",
+        "keys_hint": "단축키: j / k 또는 ← / → 로 다음 / 이전 날",
+        "newer": "최근",
+        "older": "이전",
+        "category": "분야",
     },
 }
 
 STATIC_FILES = ("style.css", "site.js", "search.js")
+DESCRIPTION_CHARS = 200
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def ui_strings(lang: str) -> dict[str, str]:
@@ -116,10 +166,37 @@ def _months(days: Sequence[DayInfo]) -> list[tuple[str, list[DayInfo]]]:
 class Pages:
     """Renders each page kind. ``depth`` is how many folders below the site root a page is."""
 
-    def __init__(self, *, search_api: str | None = None, langs: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        search_api: str | None = None,
+        langs: Sequence[str] = (),
+        base_url: str | None = None,
+    ) -> None:
         self.env = make_env()
         self.search_api = search_api
         self.langs = list(langs) or [DEFAULT_LANG]
+        self.base_url = base_url.rstrip("/") + "/" if base_url else None
+
+    def _meta(
+        self,
+        ctx: dict[str, Any],
+        path: str,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        image: str | None = None,
+        kind: str = "website",
+    ) -> None:
+        """Open Graph and description tags: what a shared link previews."""
+        ui = ctx["ui"]
+        ctx["meta"] = {
+            "title": title or ui["site"],
+            "description": _cut(description or ui["description"], DESCRIPTION_CHARS),
+            "image": image,
+            "type": kind,
+            "url": f"{self.base_url}{path}" if self.base_url else None,
+        }
 
     def _context(
         self, lang: str, depth: int, page: str, same_page: str, absolute: bool = False
@@ -154,22 +231,72 @@ class Pages:
         same = f"days/{day.iso}.html" if day is not None and page == "day" else "index.html"
         ctx = self._context(lang, depth, page, same)
         ctx.update(day=day, newer=newer, older=older)
+        if day is not None:
+            ctx.update(week=Period.of("week", day.day), month=Period.of("month", day.day))
+        if day is not None and day.entries:
+            ui = ctx["ui"]
+            titles = " · ".join(e.paper.title for e in day.entries[:5])
+            images = [e.media_url for e in day.entries if e.media_url and not e.media_is_video]
+            self._meta(
+                ctx,
+                f"{lang}/{same}" if depth else same,
+                title=f"{ui['daily']} {day.iso} · {ui['n_papers'].format(n=len(day.entries))}",
+                description=titles,
+                image=images[0] if images else None,
+            )
+        else:
+            self._meta(ctx, f"{lang}/{same}" if depth else same)
         return self.env.get_template("day.html").render(ctx)
+
+    def period(
+        self,
+        period: Period,
+        tops: Sequence[Top],
+        *,
+        lang: str,
+        newer: Period | None = None,
+        older: Period | None = None,
+        depth: int = 2,
+    ) -> str:
+        """A week's or a month's top papers by votes."""
+        ctx = self._context(lang, depth, period.kind, period.path)
+        ui = ctx["ui"]
+        heading = f"{ui['top_' + period.kind]} {period.key}"
+        ctx.update(period=period, tops=tops, newer=newer, older=older, heading=heading)
+        titles = " · ".join(t.entry.paper.title for t in tops[:5])
+        self._meta(ctx, f"{lang}/{period.path}", title=heading, description=titles or None)
+        return self.env.get_template("top.html").render(ctx)
+
+    def paper(self, view: PaperView, *, lang: str, depth: int = 2) -> str:
+        e = view.entry
+        same = f"papers/{e.slug}.html"
+        ctx = self._context(lang, depth, "paper", same)
+        ctx["view"] = view
+        summary = e.summary or (view.summaries[0].summary if view.summaries else None)
+        text = summary.sections.whats_new if summary is not None else e.paper.abstract
+        image = e.media_url if e.media_url and not e.media_is_video else None
+        self._meta(ctx, f"{lang}/{same}", title=e.paper.title, description=text, image=image,
+                   kind="article")
+        return self.env.get_template("paper.html").render(ctx)
 
     def archive(self, days: Sequence[DayInfo], *, lang: str, depth: int = 1) -> str:
         ctx = self._context(lang, depth, "archive", "archive.html")
         ctx["months"] = _months(days)
+        ui = ctx["ui"]
+        self._meta(ctx, f"{lang}/archive.html", title=f"{ui['archive']} · {ui['site']}")
         return self.env.get_template("archive.html").render(ctx)
 
     def search(self, *, lang: str, depth: int = 1) -> str:
         ctx = self._context(lang, depth, "search", "search.html")
         ctx.update(search_api=self.search_api, max_query=MAX_QUERY_CHARS)
+        self._meta(ctx, f"{lang}/search.html", title=f"{ctx['ui']['search']} · {ctx['ui']['site']}")
         return self.env.get_template("search.html").render(ctx)
 
     def not_found(self, message: str, *, lang: str) -> str:
         """A 404 page for the server: its links start at "/", whatever the missing path."""
         ctx = self._context(lang, 0, "404", "index.html", absolute=True)
         ctx["message"] = message
+        self._meta(ctx, "index.html", title=f"404 · {ctx['ui']['site']}")
         return self.env.get_template("not_found.html").render(ctx)
 
     def fragment(self, name: str, **values: Any) -> str:

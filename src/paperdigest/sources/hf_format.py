@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import FormatError, Oversized
 from ..models import Paper, one_line
 from ..untrusted import LIMITS, clean_text, is_arxiv_id, safe_url
+from .arxiv_atom import is_category
 
 THUMBNAIL_PATTERN = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"
 MAX_VOTES = 10**9  # a vote count above this is a broken value: capped (SQLite holds 2^63)
@@ -114,7 +115,15 @@ def parse_item(item: Any, index: int, list_date: dt.date | None) -> Paper:
         list_date=list_date,
         github_url=_url(paper.get("githubRepo")),
         project_url=_url(paper.get("projectPage")),
+        categories=_categories(paper.get("arxivPrimaryCategory")),
     )
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    """The list's arXiv primary category (cs.CL, stat.ML, hep-th), when it gives a valid one."""
+    if isinstance(value, str) and is_category(value.strip()):
+        return (value.strip(),)
+    return ()
 
 
 def check_error_body(data: Any) -> str | None:

@@ -29,6 +29,9 @@ TABLES = (
     "runs",
     "fulltext_inputs",
     "claims",
+    "day_sources",
+    "digest_papers",
+    "deliveries",
     "digest_writes",
 )
 IDENTITY_TABLES = ("summaries", "runs", "fulltext_inputs")  # integer ``id`` keys

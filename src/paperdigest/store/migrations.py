@@ -413,7 +413,26 @@ def m009_arxiv_listings(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m010_digest_writes(db: sqlite3.Connection) -> None:
+def m010_deliveries(db: sqlite3.Connection) -> None:
+    """Each day's digest sent to each recipient (an e-mail address, or a chat channel by its
+    platform), so publishing the same day again sends nothing new."""
+    db.executescript(
+        """
+        CREATE TABLE deliveries (
+            day TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            channel TEXT NOT NULL,                 -- email | slack | discord
+            recipient TEXT NOT NULL,               -- the address, or 'webhook'; never a secret
+            papers INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (day, lang, channel, recipient)
+        );
+        """
+    )
+
+
+@migration
+def m011_digest_writes(db: sqlite3.Connection) -> None:
     """Which digest files were written: workers finishing the same day write its digest once."""
     db.executescript(
         """

@@ -157,12 +157,13 @@ def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
     "전방향 쿼리에 대한 전방향 쿼리를"), as a small model stutters; None when there is none.
     Case, punctuation and Korean particles aside. By default a pair of words that comes back
     within :data:`MAX_STUTTER_GAP` words counts (for a one-sentence translation, whose source
-    does not repeat itself), and so does any phrase of three words or more said twice;
+    does not repeat itself), and so does a word said twice in a row ("점수 분산 분산") and
+    any phrase of three words or more said twice;
     ``strict`` (any text, where "X 생성과 Y 생성" is fine) counts only one to four words
     repeated at once."""
     tokens = [_bare(re.sub(r"[^\w]", "", t).lower()) for t in _WORD_RUN.findall(sentence)]
     tokens = [t for t in tokens if t]
-    sizes = (1, 2, 3, 4) if strict else (2, 3, 4)
+    sizes = (1, 2, 3, 4)
     for size in sizes:
         seen: dict[tuple[str, ...], int] = {}
         for i in range(len(tokens) - size + 1):
@@ -171,7 +172,7 @@ def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
             if len(joined) + len(_HANGUL_SYLLABLE.findall(joined)) < (4 if size == 1 else 6):
                 continue  # a Hangul syllable weighs two letters
             gap = i - seen.get(gram, -100)
-            if gap == size or (not strict and size <= gap <= MAX_STUTTER_GAP + size - 2):
+            if gap == size or (not strict and 1 < size <= gap <= MAX_STUTTER_GAP + size - 2):
                 return " ".join(gram)
             if not strict and size >= 3 and gram in seen:  # a phrase said twice in one sentence
                 return " ".join(gram)

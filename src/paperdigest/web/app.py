@@ -35,10 +35,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
-from ..models import SECTION_KEYS
 from ..render.atom import digest_feed, papers_feed
-from ..render.json_day import DEFAULT_LANG, arxiv_url, day_dict, hf_url, load_day, safe_url
+from ..render.json_day import (
+    DEFAULT_LANG,
+    Period,
+    arxiv_url,
+    day_dict,
+    hf_url,
+    load_day,
+    load_paper,
+    load_top,
+    paper_slug,
+    periods,
+    safe_url,
+    summary_dict,
+)
 from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
+from ..render.provenance import load_record
 from ..store import Store
 from ..store.engine import is_postgres_url
 from ..store.search import MAX_LIMIT, search
@@ -251,13 +264,7 @@ def create_app(
         for lang in langs():
             summary = store.latest_summary(paper.id, lang)
             if summary is not None:
-                summaries[lang] = {
-                    "sections": {k: getattr(summary.sections, k) for k in SECTION_KEYS},
-                    "backend": summary.backend,
-                    "model": summary.model,
-                    "prompt_version": summary.prompt_version,
-                    "created_at": summary.created_at,
-                }
+                summaries[lang] = summary_dict(summary, load_record(store, summary))
         return {
             "id": paper.id,
             "title": paper.title,
@@ -420,6 +427,59 @@ def create_app(
             )
         newer, older = neighbours(days, day)
         return html(pages().day(loaded, lang=lang, depth=2, newer=newer, older=older))
+
+    def find_paper(store: Store, name: str) -> str | None:
+        for candidate in (name, name.replace("_", "/")):
+            if len(candidate) <= 64 and store.paper(candidate) is not None:
+                return candidate
+        return None
+
+    @app.get("/papers/{paper_id:path}", include_in_schema=False)
+    def paper_redirect(paper_id: str) -> RedirectResponse:
+        """A paper's page, in the default language: /papers/2407.14057."""
+        store = stores.get()
+        found = find_paper(store, paper_id.removesuffix(".html"))
+        if found is None:
+            raise StarletteHTTPException(404, f"no paper {paper_id[:64]!r}")
+        return RedirectResponse(f"/{default_lang}/papers/{paper_slug(found)}.html", 308)
+
+    @app.get("/{lang}/papers/{name}", include_in_schema=False)
+    def paper_page(lang: str, name: str) -> HTMLResponse:
+        check_lang(lang)
+        stem, dot, ext = name.rpartition(".")
+        if not dot or ext != "html":
+            raise StarletteHTTPException(404)
+        store = stores.get()
+        found = find_paper(store, stem)
+        view = load_paper(store, found, lang, langs()) if found else None
+        if view is None:
+            raise StarletteHTTPException(404, f"no paper {stem[:64]!r}")
+        return html(pages().paper(view, lang=lang))
+
+    @app.get("/{lang}/weeks/{name}", include_in_schema=False)
+    def week_page(lang: str, name: str) -> HTMLResponse:
+        return period_page(lang, "week", name)
+
+    @app.get("/{lang}/months/{name}", include_in_schema=False)
+    def month_page(lang: str, name: str) -> HTMLResponse:
+        return period_page(lang, "month", name)
+
+    def period_page(lang: str, kind: str, name: str) -> HTMLResponse:
+        check_lang(lang)
+        stem, dot, ext = name.rpartition(".")
+        period = Period.parse(kind, stem) if dot and ext == "html" else None
+        if period is None:
+            raise StarletteHTTPException(404)
+        store = stores.get()
+        found = periods([d.day for d in store.days()], kind)
+        keys = [p.key for p in found]
+        if period.key not in keys:
+            raise StarletteHTTPException(404, f"no days in {period.key}")
+        i = keys.index(period.key)
+        newer = found[i - 1] if i > 0 else None
+        older = found[i + 1] if i + 1 < len(found) else None
+        tops = load_top(store, period, lang)
+        return html(pages().period(period, tops, lang=lang, newer=newer, older=older))
 
     @app.get("/{lang}/atom/{name}", include_in_schema=False)
     def feed(lang: str, name: str) -> Response:
