@@ -256,18 +256,23 @@ def test_one_failed_paper_does_not_stop_the_others(tmp_path: Path) -> None:
     assert tally.failed == [(paper(0).id, "HTTP 500")] and len(tally.done) == 2
 
 
+def held_by_another_host(store: Store, intent: Summarize) -> None:
+    """A fresh claim on ``intent`` by a run on another host (``elsewhere:1``)."""
+    held = intent.key
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
+            "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+            (held.paper_id, held.lang, held.backend, held.model, held.prompt_version,
+             held.input_hash, "elsewhere:1", time.time()),
+        )
+
+
 def test_papers_claimed_by_another_live_run_are_left_to_it(tmp_path: Path) -> None:
     fake = FakeSummarizer(default=GOOD)
     tally = Tally()
     with Store(tmp_path / "p.db") as store:
-        held = intents(2)[1].key
-        with store.transaction() as db:
-            db.execute(
-                "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
-                "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-                (held.paper_id, held.lang, held.backend, held.model, held.prompt_version,
-                 held.input_hash, "elsewhere:1", time.time()),
-            )
+        held_by_another_host(store, intents(2)[1])
         scheduler(store, fake, tally, claim_wait=0.0, claim_poll=0.01).run(iter(intents(2)))
     assert list(tally.done) == [paper(0).id] and tally.not_attempted == [paper(1).id]
     assert "still being summarized by another run (elsewhere:1)" in tally.notes[0]
@@ -279,14 +284,7 @@ def test_hand_over_leaves_papers_of_live_runs_at_once(tmp_path: Path) -> None:
     fake = FakeSummarizer(default=GOOD)
     tally = Tally()
     with Store(tmp_path / "p.db") as store:
-        held = intents(2)[1].key
-        with store.transaction() as db:
-            db.execute(
-                "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
-                "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-                (held.paper_id, held.lang, held.backend, held.model, held.prompt_version,
-                 held.input_hash, "elsewhere:1", time.time()),
-            )
+        held_by_another_host(store, intents(2)[1])
         started = time.monotonic()
         scheduler(store, fake, tally, claim_wait=60.0, hand_over=True).run(iter(intents(2)))
         assert time.monotonic() - started < 10  # no wait for the other run
