@@ -122,7 +122,7 @@ def run_workers(
         if any(codes):
             logs = (work / "worker-0.log").read_text()[-2000:]
             raise SystemExit(f"workers exited with {codes}:\n{logs}")
-        files = len(list((work / "out").rglob("*.md")))
+        files = sum(1 for p in (work / "out").rglob("*.md") if p.name != "README.md")
         return {"workers": n, "wall_s": round(wall, 2), "digest_files": files,
                 "max_in_flight": llm.max_in_flight, **tally(db, llm)}
 

@@ -23,6 +23,11 @@ def _day(path: Path, n: int) -> Path:
     return path
 
 
+def _digests(out: Path) -> list[Path]:
+    """The day digests written under ``out`` (not its README index)."""
+    return sorted(p for p in out.rglob("*.md") if p.name != "README.md")
+
+
 def _worker(tmp: Path, n: int, source: Path, server: FakeOpenAI, db: str, out: Path,
             concurrency: int = 2) -> subprocess.Popen[str]:
     env = dict(os.environ, PAPERDIGEST_HOME=str(tmp / f"home{n}"))
@@ -49,7 +54,7 @@ def test_workers_split_a_day_and_write_its_digest_once(tmp_path: Path, pg_url: s
         assert all(r["summarized"] + r["reused"] == 12 for r in runs)
         assert store.db.execute("SELECT count(*) FROM digest_writes").fetchone()[0] == 1
         assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
-    (digest,) = out.rglob("*.md")
+    (digest,) = _digests(out)
     text = digest.read_text(encoding="utf-8")
     assert all(f"2407.{i:05d}" in text for i in range(12))
 
@@ -108,7 +113,7 @@ def test_backfill_workers_hand_days_over_and_every_digest_is_complete(
         assert store.db.execute("SELECT count(*) FROM digest_writes").fetchone()[0] == 3
         statuses = Counter(r["status"] for r in store.runs(limit=50))
         assert set(statuses) <= {"ok", "handed-over"} and statuses["ok"] >= 3
-    files = sorted(out.rglob("*.md"))
+    files = _digests(out)
     assert len(files) == 3
     for d, path in zip((1, 2, 3), files, strict=True):
         text = path.read_text(encoding="utf-8")

@@ -134,20 +134,21 @@ def paper_stamps(store: Store) -> dict[str, str]:
     and its inputs' provenance. One query for all papers."""
     import hashlib
 
+    joined = store.engine.group_concat("x", ",")  # SQLite's group_concat, PostgreSQL's string_agg
     rows = store.db.execute(
-        """
+        f"""
         SELECT p.id,
           coalesce(p.updated_at, '') || '|' || coalesce(p.categories, '') || '|' ||
-          coalesce(p.version, '') || '|' || coalesce(p.comments, ''),
-          (SELECT group_concat(x, ',') FROM (
+          coalesce(CAST(p.version AS TEXT), '') || '|' || coalesce(p.comments, ''),
+          (SELECT {joined} FROM (
               SELECT d.day || ':' || d.upvotes || ':' || d.position || ':' || y.fetched_at AS x
               FROM day_papers d JOIN days y ON y.day = d.day WHERE d.paper_id = p.id
-              ORDER BY d.day)),
-          (SELECT group_concat(x, ',') FROM (
+              ORDER BY d.day) AS listed),
+          (SELECT {joined} FROM (
               SELECT s.id || ':' || s.status || ':' || s.created_at || ':' ||
                      coalesce(c.checked_at, '') AS x
               FROM summaries s LEFT JOIN summary_checks c ON c.summary_id = s.id
-              WHERE s.paper_id = p.id ORDER BY s.id)),
+              WHERE s.paper_id = p.id ORDER BY s.id) AS made),
           (SELECT max(updated_at) FROM fulltext_inputs f WHERE f.paper_id = p.id)
         FROM papers p
         """
