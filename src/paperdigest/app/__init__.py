@@ -21,15 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import default_db_path
 from ..digest import DigestOptions, DigestResult, require_language, run_digest
+from ..digest.choose import Selection
 from ..digest.record import Progress
 from ..errors import StoreError
 from ..prompts import PromptSet, load_prompts
+from ..rank import Scorer, close_scorer
 from ..settings import Settings
 from ..sources import Source, open_source
 from ..store import Store, check_store
 from ..summarize import BackendConfig, make_summarizer, resolve_auto
 from ..summarize.base import Summarizer
 from .inputs import DigestInputs, Notify, digest_inputs
+from .ranking import RankOptions, open_scorer, open_selection
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -52,6 +55,7 @@ class RunOptions:
     max_calls: int | None = None
     max_tokens: int | None = None
     backend_options: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
+    ranking: RankOptions | None = None  # --profile, --order, --top, --min-score, --summarize-top
 
 
 class App:
@@ -127,14 +131,26 @@ class App:
     ) -> DigestSession:
         return DigestSession(self, run, progress)
 
-    def web_app(self) -> FastAPI:
+    def scorer(self) -> Scorer:
+        """The ranking scorer the settings ask for (lexical unless embeddings are set up)."""
+        return open_scorer(self.settings)
+
+    def web_app(self, *, profile: Path | None = None) -> FastAPI:
+        """The web server's app; with a reader's ``profile``, ``POST /api/feedback/{id}`` stores
+        a like or dislike and ranks the paper's days again."""
         from ..web.app import create_app
 
         return create_app(
             self.db_path,
             default_lang=self.lang,
             open_store=lambda: self.open_store(readonly=True),
+            feedback=None if profile is None else self._feedback_writer(profile),
         )
+
+    def _feedback_writer(self, profile: Path) -> Callable[[str, str], dict[str, Any]]:
+        from .ranking import feedback_writer
+
+        return feedback_writer(self, profile)
 
 
 class DigestSession:
@@ -149,6 +165,7 @@ class DigestSession:
         self.store: Store | None = None
         self.summarizer: Summarizer | None = None
         self.inputs: DigestInputs | None = None
+        self.selection: Selection | None = None
 
     def __enter__(self) -> DigestSession:
         """Cheap checks first (the saved file, the database), then the backend, which may
@@ -159,6 +176,8 @@ class DigestSession:
             if preflight is not None:
                 preflight()
             check_store(self.app.db_path)
+            if self.run.ranking is not None:
+                self.selection = open_selection(self.app.settings, self.run.ranking)
             self.summarizer = self.app.open_summarizer(self.run.backend_options)
             self.store = self.app.open_store()
             self.inputs = digest_inputs(
@@ -180,6 +199,9 @@ class DigestSession:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.selection is not None and self.selection.scorer is not None:
+            close_scorer(self.selection.scorer)
+            self.selection = None
         if self.summarizer is not None:
             self.summarizer.close()
             self.summarizer = None
@@ -199,6 +221,7 @@ class DigestSession:
             repair_flagged=run.repair_flagged,
             max_calls=run.max_calls,
             max_tokens=run.max_tokens,
+            selection=self.selection,
         )
         return run_digest(
             self.source,
@@ -217,4 +240,4 @@ def open_app(settings: Settings | None = None, **kwargs: Any) -> App:
     return App(settings or Settings.load(), **kwargs)
 
 
-__all__ = ["App", "DigestSession", "RunOptions", "open_app"]
+__all__ = ["App", "DigestSession", "RankOptions", "RunOptions", "open_app"]

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..models import Paper
 from ..settings import Settings, option_kwargs
 from ..summarize import backend_names
+from .rank import pop_rank_options, rank_options
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -285,7 +286,7 @@ def run_options(fn: Callable[..., None]) -> Callable[..., None]:
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
-    return fn
+    return rank_options(fn)
 
 
 def split_settings(kwargs: dict[str, Any]) -> RunRequest:
@@ -301,6 +302,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         db=kwargs.pop("db_path"),
         timeout=kwargs.pop("timeout"),
         fulltext=kwargs.pop("fulltext"),
+        scorer=kwargs.pop("scorer"),
     )
     run = RunOptions(
         out_dir=Path(kwargs.pop("out_dir")),
@@ -312,6 +314,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         max_calls=kwargs.pop("max_calls"),
         max_tokens=kwargs.pop("max_tokens"),
         backend_options=_parse_options(kwargs.pop("options")),
+        ranking=pop_rank_options(kwargs),
     )
     return RunRequest(settings, run, kwargs.pop("progress"))
 

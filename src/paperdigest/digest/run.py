@@ -25,6 +25,7 @@ from ..store import Store
 from ..store.checks import load_checks
 from ..summarize.base import Summarizer
 from ..text import language_name
+from .choose import Selection, choose_papers
 from .plan import (
     KeyParts,
     PlanOptions,
@@ -76,6 +77,7 @@ class DigestOptions:
     claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
     claim_poll: float = 2.0  # seconds between looks at those claims
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+    selection: Selection | None = None  # the reader's profile, order, --top, --summarize-top
 
     def scheduler_options(self) -> SchedulerOptions:
         return SchedulerOptions(
@@ -185,6 +187,8 @@ def run_digest(
     papers = store.day_papers(day)
     if options.limit is not None:
         papers = papers[: options.limit]
+    chosen = choose_papers(papers, store, day, lang, options.selection)
+    papers = chosen.summarize
 
     parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompts.version)
     run_id = store.start_run(
@@ -217,7 +221,10 @@ def run_digest(
             # keep what this run made: the digest holds it, a later run completes it
             entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
             if entries:
-                write_atomic(digest_path(options.out_dir, day, lang), render_day(day, entries))
+                write_atomic(
+                    digest_path(options.out_dir, day, lang),
+                    render_day(day, entries, why=chosen.why),
+                )
             raise
         if tally.stopped:
             status = "stopped"
@@ -254,7 +261,10 @@ def run_digest(
     )
     written = bool(listing.papers)  # a day with no papers (a weekend) is recorded, not written
     if written:
-        write_atomic(path, render_day(day, entries, provenance))
+        write_atomic(
+            path,
+            render_day(day, entries, provenance, why=chosen.why, rest=chosen.titles_only),
+        )
     return DigestResult(
         day=day,
         path=path,
@@ -265,7 +275,7 @@ def run_digest(
         skipped=list(listing.skipped),
         backend=summarizer.name,
         model=summarizer.model_id,
-        notes=tally.notes,
+        notes=[*chosen.notes, *tally.notes],
         lang=lang,
         flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
         repaired=tally.repaired,

@@ -144,7 +144,7 @@ def digest_feed(
         fe.updated(updated)
         fe.published(_day_start(day))
         if day.entries:
-            fe.content(xml_text(renderer.fragment("atom_day.html", day=day)), type="html")
+            fe.content(xml_text(renderer.fragment("atom_day.html", day=day, ui=ui)), type="html")
         else:
             fe.content(ui["empty_day"], type="text")
     fg.updated(newest or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from ..models import SECTION_KEYS, SECTION_LABELS, Paper, Summary
 from ..settings import DEFAULT_LANG
 from ..store import DayInfo, Store
+from ..store.feedback import day_ranking
 
 JSON_VERSION = 1
 
@@ -44,6 +45,8 @@ def safe_url(url: str | None) -> str | None:
 class Entry:
     paper: Paper
     summary: Summary | None
+    score: float | None = None  # the reader's profile's score, when the day was ranked
+    why: str | None = None  # and its one-line reason
 
     @property
     def arxiv_url(self) -> str:
@@ -96,12 +99,24 @@ def load_day(store: Store, day: dt.date, lang: str, *, limit: int | None = None)
     papers = store.day_papers(day)
     if limit is not None:
         papers = papers[:limit]
-    entries = tuple(Entry(p, store.latest_summary(p.id, lang)) for p in papers)
+    ranked = day_ranking(store, day, lang)
+    entries = tuple(
+        Entry(
+            p,
+            store.latest_summary(p.id, lang),
+            ranked[p.id].score if p.id in ranked else None,
+            ranked[p.id].why if p.id in ranked else None,
+        )
+        for p in papers
+    )
     return Day(day, lang, store.day_info(day), entries)
 
 
 def entry_dict(entry: Entry) -> dict[str, Any]:
     paper, summary = entry.paper, entry.summary
+    ranking = (
+        {} if entry.why is None else {"score": round(entry.score or 0.0, 4), "why": entry.why}
+    )
     return {
         "id": paper.id,
         "title": paper.title,
@@ -115,6 +130,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "media_is_video": entry.media_is_video,
         "github_url": safe_url(paper.github_url),
         "project_url": safe_url(paper.project_url),
+        **ranking,
         "summary": None
         if summary is None
         else {

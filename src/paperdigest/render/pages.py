@@ -46,6 +46,8 @@ UI: dict[str, dict[str, str]] = {
         "written_by": "Written by",
         "checked": "passed the checks",
         "flagged": "flagged by the checks: read with care",
+        "why": "Why",
+        "score": "Score for your profile",
     },
     "ko": {
         "site": "Daily Papers 요약",
@@ -78,6 +80,8 @@ UI: dict[str, dict[str, str]] = {
         "written_by": "작성 모델",
         "checked": "검사 통과",
         "flagged": "검사에서 문제 발견: 주의해서 읽으세요",
+        "why": "추천 이유",
+        "score": "프로필 점수",
     },
 }
 
