@@ -32,7 +32,7 @@ from ..store import Store, check_store
 from ..summarize import BackendConfig, make_summarizer, resolve_auto
 from ..summarize.base import Summarizer
 from .inputs import DigestInputs, Notify, digest_inputs
-from .ranking import RankOptions, open_scorer, open_selection
+from .ranking import RankOptions, feedback_writer, open_scorer, open_selection
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -148,9 +148,9 @@ class App:
         )
 
     def _feedback_writer(self, profile: Path) -> Callable[[str, str], dict[str, Any]]:
-        from .ranking import feedback_writer
-
-        return feedback_writer(self, profile)
+        return feedback_writer(
+            lambda: self.open_store(must_exist=True), self.scorer, self.lang, profile
+        )
 
 
 class DigestSession:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..digest.choose import Selection
 from ..errors import ConfigError
@@ -16,9 +16,6 @@ from ..rank import rank_papers as _rank
 from ..settings import Settings
 from ..store import Store
 from ..store.feedback import days_listing, record_feedback, save_ranking
-
-if TYPE_CHECKING:
-    from . import App
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,9 @@ def rank_day(
     return ranking
 
 
-def feedback_writer(app: App, profile_path: Path) -> Callable[[str, str], dict[str, Any]]:
+def feedback_writer(
+    open_store: Callable[[], Store], scorer: Callable[[], Scorer], lang: str, profile_path: Path
+) -> Callable[[str, str], dict[str, Any]]:
     """For the web server: store a verdict, then rank again every day that lists the paper (and
     the newest day), so the pages show the change at once. One writer: a short-lived writable
     connection per request, the server's reads stay read-only."""
@@ -88,18 +87,18 @@ def feedback_writer(app: App, profile_path: Path) -> Callable[[str, str], dict[s
     def write(paper_id: str, verdict: str) -> dict[str, Any]:
         if verdict not in ("like", "dislike"):
             raise ConfigError(f"verdict must be 'like' or 'dislike', not {verdict!r}")
-        scorer = app.scorer()
+        chosen = scorer()
         try:
-            with app.open_store(must_exist=True) as store:
+            with open_store() as store:
                 paper = record_feedback(store, paper_id, verdict)
                 days = set(days_listing(store, paper.id))
                 newest = store.days()
                 if newest:
                     days.add(newest[0].day)
                 for day in sorted(days):
-                    rank_day(store, day, profile_path, scorer, app.lang)
+                    rank_day(store, day, profile_path, chosen, lang)
         finally:
-            close_scorer(scorer)
+            close_scorer(chosen)
         return {"id": paper.id, "verdict": verdict, "reranked": [d.isoformat() for d in
                                                                   sorted(days)]}
 

@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..models import Paper
 from ..settings import Settings, option_kwargs
 from ..summarize import backend_names
-from .rank import pop_rank_options, rank_options
+from .rank_options import pop_rank_options, rank_options
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
