@@ -11,7 +11,7 @@ import click
 
 from ..app import open_app
 from ..app.ranking import rank_day
-from ..rank import SCORERS, close_scorer
+from ..rank import SCORERS, close_scorer, load_profile
 from ..settings import Settings, option_kwargs
 from ..store.feedback import VERDICTS, record_feedback
 from .digest import parse_day
@@ -35,6 +35,7 @@ def rank(
     lang: str, scorer: str, as_json: bool,
 ) -> None:
     """Rank a day's papers for the reader's profile, each with a one-line reason."""
+    load_profile(profile)  # a bad profile fails before anything is fetched
     app = open_app(Settings.load(source=source, db=db_path, lang=lang, scorer=scorer))
     day = parse_day(date_)
     if day is None and not source.startswith("file:"):
