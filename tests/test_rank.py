@@ -430,6 +430,32 @@ def test_digest_with_a_profile_ranks_summarizes_the_top_and_shows_why(tmp_path: 
     assert "Why (" in discord_embed(entry, "en")["description"]
     assert "keyword audio" in json.dumps(slack_paper_blocks(entry, "en"))
 
+    from paperdigest.render.atom import render_feeds
+    from paperdigest.render.pages import Pages
+
+    page = Pages().day(day, lang="en", depth=2)
+    card = page.split(f'id="p-{AUDIO.id}"')[1].split("</article>")[0]
+    assert '<p class="why">' in card and "Why: keyword audio" in card
+    papers_xml, digest_xml = render_feeds([day], lang="en")
+    assert "keyword audio" in papers_xml and "keyword audio" in digest_xml
+
+
+def test_vote_order_and_min_score_with_a_profile(tmp_path: Path) -> None:
+    source = day_file(tmp_path)
+    profile = write(tmp_path / "p.toml", '[keywords]\naudio = 4.0\n')
+    base = ["digest", "--source", f"file:{source}", "--backend", "extractive", "--lang", "en",
+            "--db", str(tmp_path / "db.sqlite"), "--profile", str(profile), "--no-progress"]
+    votes = run(*base, "--out", str(tmp_path / "a"), "--order", "votes")
+    parsed = parse_digest(Path(votes.stdout.strip().splitlines()[-1]).read_text("utf-8"))
+    assert [e.id for e in parsed.entries] == [VISION.id, SURVEY.id, RAG.id, AUDIO.id]
+    assert all(e.why for e in parsed.entries)
+    kept = run(*base, "--out", str(tmp_path / "b"), "--min-score", "1")
+    parsed = parse_digest(Path(kept.stdout.strip().splitlines()[-1]).read_text("utf-8"))
+    assert sorted(e.id for e in parsed.entries) == [AUDIO.id, SURVEY.id]  # the two with "audio"
+    top = run(*base, "--out", str(tmp_path / "c"), "--min-score", "1", "--top", "1")
+    parsed_top = parse_digest(Path(top.stdout.strip().splitlines()[-1]).read_text("utf-8"))
+    assert [e.id for e in parsed_top.entries] == [parsed.entries[0].id]
+
 
 def test_relevance_order_needs_a_profile(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [
