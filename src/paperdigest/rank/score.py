@@ -78,9 +78,11 @@ class Scorer(Protocol):
 
 
 def paper_categories(paper: Paper) -> set[str]:
+    """The paper's arXiv categories, primary and cross-listed (a source that knows them sets
+    ``Paper.categories``; older records may carry them in ``extra``)."""
+    listed: tuple[str, ...] = tuple(getattr(paper, "categories", ()) or ())
     raw = paper.extra.get("categories", "") if paper.extra else ""
-    primary = paper.extra.get("primary_category", "") if paper.extra else ""
-    return {c for c in re.split(r"[,\s]+", f"{raw} {primary}") if c}
+    return {c for c in (*listed, *re.split(r"[,\s]+", raw)) if c}
 
 
 def name_key(name: str) -> str:

@@ -262,7 +262,7 @@ def m008_checks_version(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m009_feedback_rankings(db: sqlite3.Connection) -> None:
+def m010_feedback_rankings(db: sqlite3.Connection) -> None:
     """The reader's likes and dislikes, and each day's ranking for a profile (score, reason)."""
     db.executescript(
         """
