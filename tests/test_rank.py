@@ -496,3 +496,22 @@ def test_profile_without_store_is_usable() -> None:
     assert Profile().empty
     ranking = rank_papers(DAY_PAPERS, build_reader(Profile()), LexicalScorer())
     assert len(ranking.ranked) == 4
+
+
+def test_scorer_choice_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from paperdigest.rank import make_scorer
+    from paperdigest.rank.embed import GGUFEmbedder
+
+    assert isinstance(make_scorer("auto"), LexicalScorer)
+    assert isinstance(make_scorer("auto", embed_url="http://127.0.0.1:9/v1"), EmbeddingScorer)
+    with pytest.raises(ConfigError, match="PAPERDIGEST_EMBED_URL"):
+        make_scorer("embedding")
+    with pytest.raises(ConfigError, match="unknown scorer"):
+        make_scorer("magic")
+    gguf = make_scorer("embedding", embed_gguf="/nowhere/model.gguf")
+    assert isinstance(gguf, EmbeddingScorer) and isinstance(gguf.embedder, GGUFEmbedder)
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # not installed: the fix is named
+    with pytest.raises(ConfigError, match=r"pip install '\.\[local\]'"):
+        gguf.embedder.embed(["a"])
