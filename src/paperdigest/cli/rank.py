@@ -40,9 +40,9 @@ def rank(
     day = parse_day(date_)
     if day is None and not source.startswith("file:"):
         day = dt.date.today()
-    listing = app.open_source().fetch(day)
-    chosen_scorer = app.scorer()
+    chosen_scorer = app.scorer()  # a scorer that is not set up fails before the fetch
     try:
+        listing = app.open_source().fetch(day)
         with app.open_store() as store:
             store.save_listing(listing.day, listing.papers, listing.source)
             ranking = rank_day(store, listing.day, profile, chosen_scorer, app.lang)
