@@ -83,6 +83,7 @@ class Index:
         self.n = len(self.docs)
         self.avg_len = (sum(len(d) for d in self.docs) / self.n) if self.n else 1.0
         self._df: dict[tuple[str, ...], int] = {}
+        self._idf: dict[tuple[str, ...], float] = {}
         self._word_df: Counter[str] = Counter()
         for doc in self.docs:
             self._word_df.update(doc.counts.keys())
@@ -95,8 +96,11 @@ class Index:
         return self._df[term]
 
     def idf(self, term: tuple[str, ...]) -> float:
-        df = self.df(term)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        found = self._idf.get(term)
+        if found is None:
+            df = self.df(term)
+            found = self._idf[term] = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        return found
 
     def score(self, term: tuple[str, ...], doc: Doc) -> float:
         """BM25 of one term (or phrase) in one document."""
@@ -116,14 +120,18 @@ class Index:
         best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return best
 
-    def similarity(self, query: Sequence[tuple[str, float]], doc: Doc, own: Doc) -> float:
-        """BM25 of ``doc`` for the query made from ``own``, over ``own``'s score for it: 0 (no
-        word in common) to 1 (as close as the source document itself)."""
-        top = sum(w * self.score((t,), own) for t, w in query)
+    def query_score(self, query: Sequence[tuple[str, float]], doc: Doc) -> float:
+        return sum(w * self.score((t,), doc) for t, w in query if t in doc.counts)
+
+    def similarity(
+        self, query: Sequence[tuple[str, float]], doc: Doc, own: Doc, top: float | None = None
+    ) -> float:
+        """BM25 of ``doc`` for the query made from ``own``, over ``own``'s score for it (``top``,
+        when already known): 0 (no word in common) to 1 (as close as the source itself)."""
+        top = self.query_score(query, own) if top is None else top
         if top <= 0:
             return 0.0
-        got = sum(w * self.score((t,), doc) for t, w in query)
-        return min(1.0, got / top)
+        return min(1.0, self.query_score(query, doc) / top)
 
 
 def term_of(text: str) -> tuple[str, ...]:

@@ -140,6 +140,9 @@ class LexicalScorer:
         ]
         seed_queries = [index.query_terms(d, self.seed_terms) for d in seed_docs]
         bad_queries = [index.query_terms(d, self.seed_terms) for d in bad_docs]
+        seed_tops = [index.query_score(q, d) for q, d in zip(seed_queries, seed_docs,
+                                                               strict=True)]
+        bad_tops = [index.query_score(q, d) for q, d in zip(bad_queries, bad_docs, strict=True)]
         out: list[list[Part]] = []
         for doc in docs:
             parts = [
@@ -148,11 +151,12 @@ class LexicalScorer:
                 if words and doc.count(words)
             ]
             parts.extend(
-                _closest(index, doc, reader.seeds, seed_docs, seed_queries, SEED_WEIGHT)
+                _closest(index, doc, reader.seeds, seed_docs, seed_queries, seed_tops,
+                         SEED_WEIGHT)
             )
             parts.extend(
-                _closest(index, doc, reader.disliked, bad_docs, bad_queries, -DISLIKE_WEIGHT,
-                         kind="disliked")
+                _closest(index, doc, reader.disliked, bad_docs, bad_queries, bad_tops,
+                         -DISLIKE_WEIGHT, kind="disliked")
             )
             out.append(parts)
         return out
@@ -164,13 +168,14 @@ def _closest(
     seeds: Sequence[SeedPaper],
     seed_docs: Sequence[Doc],
     queries: Sequence[list[tuple[str, float]]],
+    tops: Sequence[float],
     weight: float,
     kind: str | None = None,
 ) -> list[Part]:
     """The closest seed of each kind (profile seeds and liked papers are told apart)."""
     best: dict[str, tuple[float, SeedPaper]] = {}
-    for seed, seed_doc, query in zip(seeds, seed_docs, queries, strict=True):
-        likeness = index.similarity(query, doc, seed_doc)
+    for seed, seed_doc, query, top in zip(seeds, seed_docs, queries, tops, strict=True):
+        likeness = index.similarity(query, doc, seed_doc, top)
         which = kind or ("liked" if seed.origin == "like" else "seed")
         if likeness >= LIKENESS_FLOOR and likeness > best.get(which, (0.0, seed))[0]:
             best[which] = (likeness, seed)
