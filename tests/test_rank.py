@@ -515,3 +515,18 @@ def test_scorer_choice_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # not installed: the fix is named
     with pytest.raises(ConfigError, match=r"pip install '\.\[local\]'"):
         gguf.embedder.embed(["a"])
+
+
+def test_seed_file_entries_are_completed_from_the_store(tmp_path: Path) -> None:
+    write(tmp_path / "lib.bib", "@article{a, title = {Short}, eprint = {2406.05555}}\n"
+                                "@article{b, title = {Only a title, nothing else}}\n")
+    profile = load_profile(write(tmp_path / "p.toml", 'seed_files = ["lib.bib"]\n'))
+    with Store(tmp_path / "db.sqlite") as store:
+        store.save_listing(dt.date(2024, 6, 1), [
+            paper("2406.05555", "Dense retrieval, the full title", "A retriever and a reader.")
+        ], "test")
+        got = build_reader(profile, store)
+    assert [(s.id, s.title, s.abstract) for s in got.seeds] == [
+        ("2406.05555", "Dense retrieval, the full title", "A retriever and a reader."),
+        (None, "Only a title, nothing else", ""),
+    ]
