@@ -188,11 +188,6 @@ def run(args: argparse.Namespace) -> None:
         results[name] = {"relevant": {"count": len(relevant)}, **rows}
 
     timing = time_1000(week)
-    if "embedding" in scorers:
-        start = time.perf_counter()
-        rank_papers(week, build_reader(load_profile(HERE / "rank" / "rag.toml")),
-                    scorers["embedding"])
-        timing["embedding_week"] = time.perf_counter() - start
     if args.json:
         print(json.dumps({"results": results, "rank_1000_seconds": timing}, indent=1))
         return
@@ -211,9 +206,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"rank 1,000 papers (lexical, median of 5): {timing['cpu_median']:.3f} s of CPU, "
           f"{timing['median']:.3f} s wall (min {timing['min']:.3f} s); with 100 seed papers: "
           f"{timing['seeds_100_cpu_median']:.3f} s of CPU (median of 3)")
-    if "embedding_week" in timing:
-        print(f"rank the week's {len(week)} papers with the embedding scorer (embedding them "
-              f"included): {timing['embedding_week']:.2f} s")
+
 
 
 def _by_scorer(reader: object, scorer: Scorer) -> Orderer:
