@@ -3,6 +3,7 @@
 - :class:`FakeOpenAI` speaks the OpenAI chat-completions shape (``/v1/chat/completions``,
   ``/v1/models``). Answers come from a queue of scripted replies, then from a default responder.
 - :class:`FakeHF` serves ``/api/daily_papers`` with real pagination (``limit``, ``p``).
+- :class:`FakeArxivAPI` answers arXiv API queries (``/api/query``) with Atom pages.
 
 Both run a ``ThreadingHTTPServer`` on 127.0.0.1 with an OS-chosen port, count requests and keep
 the request bodies, so tests assert on what really crossed the wire.
@@ -10,7 +11,9 @@ the request bodies, so tests assert on what really crossed the wire.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
 
 SECTION_KEYS = ("whats_new", "technical_details", "performance_highlights")
 
@@ -311,3 +315,153 @@ def bench_digest_args(source: Any, server: FakeOpenAI, db: Any, out: Any,
             server.base_url, "--model", "fake-model", "--concurrency", str(concurrency),
             "--db", str(db), "--out", str(out), "--no-progress", "--repairs", "0",
             "--no-fulltext"]
+
+
+# -- the arXiv API (export.arxiv.org/api/query), Atom pages ----------------------------------
+
+ATOM_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<feed xmlns="http://www.w3.org/2005/Atom" '
+    'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+    'xmlns:arxiv="http://arxiv.org/schemas/atom">\n'
+    "  <title>arXiv Query results</title>\n"
+)
+
+
+@dataclass
+class ArxivPaper:
+    """One paper the fake arXiv API knows (``published``: version 1, ``updated``: the latest)."""
+
+    id: str
+    title: str
+    published: str  # ISO, UTC, e.g. 2024-07-18T19:00:00Z
+    updated: str = ""
+    version: int = 1
+    abstract: str = "  We propose a method.\n  It works well on 3 benchmarks.\n"
+    authors: tuple[str, ...] = ("A. Author",)
+    categories: tuple[str, ...] = ("cs.CL",)  # the primary one first
+    comment: str | None = None
+
+    def entry(self) -> str:
+        updated = self.updated or self.published
+        authors = "".join(
+            f"    <author><name>{escape(a)}</name></author>\n" for a in self.authors
+        )
+        cats = "".join(
+            f'    <category term="{c}" scheme="http://arxiv.org/schemas/atom"/>\n'
+            for c in self.categories
+        )
+        comment = (
+            f"    <arxiv:comment>{escape(self.comment)}</arxiv:comment>\n" if self.comment else ""
+        )
+        return (
+            "  <entry>\n"
+            f"    <id>http://arxiv.org/abs/{self.id}v{self.version}</id>\n"
+            f"    <updated>{updated}</updated>\n"
+            f"    <published>{self.published}</published>\n"
+            f"    <title>{escape(self.title)}</title>\n"
+            f"    <summary>{escape(self.abstract)}</summary>\n"
+            f"{authors}{comment}"
+            f'    <link href="http://arxiv.org/abs/{self.id}v{self.version}" rel="alternate" '
+            'type="text/html"/>\n'
+            f'    <arxiv:primary_category term="{self.categories[0]}" '
+            'scheme="http://arxiv.org/schemas/atom"/>\n'
+            f"{cats}"
+            "  </entry>\n"
+        )
+
+
+def atom_feed(entries: list[str], *, total: int, start: int = 0, per_page: int = 0) -> str:
+    return (
+        ATOM_HEAD
+        + f"  <opensearch:totalResults>{total}</opensearch:totalResults>\n"
+        + f"  <opensearch:startIndex>{start}</opensearch:startIndex>\n"
+        + f"  <opensearch:itemsPerPage>{per_page}</opensearch:itemsPerPage>\n"
+        + "".join(entries)
+        + "</feed>\n"
+    )
+
+
+def atom_error(message: str) -> str:
+    """The API's error answer: a feed with one entry whose id is .../api/errors#..."""
+    entry = (
+        "  <entry>\n"
+        "    <id>http://arxiv.org/api/errors#incorrect_query</id>\n"
+        "    <title>Error</title>\n"
+        f"    <summary>{escape(message)}</summary>\n"
+        "  </entry>\n"
+    )
+    return atom_feed([entry], total=1)
+
+
+_QUERY_CATS = re.compile(r"cat:([A-Za-z.-]+)")
+_QUERY_RANGE = re.compile(r"(submittedDate|lastUpdatedDate):\[(\d{12}) TO (\d{12})\]")
+
+
+class FakeArxivAPI(_Server):
+    """``/api/query`` over ``papers``: ``cat:`` terms OR-ed, one ``submittedDate`` or
+    ``lastUpdatedDate`` range (minutes, both ends included), sorted by submission, paginated by
+    ``start`` and ``max_results``. ``page_cap`` sends at most that many entries per page (as the
+    real API sometimes does); ``script`` replies come first. ``arrivals`` holds
+    ``(time.monotonic(), query dict)`` per request."""
+
+    def __init__(self, papers: list[ArxivPaper] | None = None, *, page_cap: int = 0) -> None:
+        super().__init__()
+        self.papers = list(papers or [])
+        self.page_cap = page_cap
+        self.script: deque[Reply] = deque()
+        self.arrivals: list[tuple[float, dict[str, str]]] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/query"
+
+    def queries(self) -> list[dict[str, str]]:
+        with self.lock:
+            return [q for _, q in self.arrivals]
+
+    def gaps(self) -> list[float]:
+        with self.lock:
+            times = [t for t, _ in self.arrivals]
+        return [b - a for a, b in itertools.pairwise(times)]
+
+    def matching(self, query: str) -> list[ArxivPaper]:
+        cats = set(_QUERY_CATS.findall(query))
+        found = _QUERY_RANGE.search(query)
+        out = []
+        for paper in self.papers:
+            if cats and not cats & set(paper.categories):
+                continue
+            if found:
+                field_name, low, high = found.groups()
+                stamp = paper.published if field_name == "submittedDate" else (
+                    paper.updated or paper.published)
+                minute = stamp[:16].replace("-", "").replace("T", "").replace(":", "")
+                if not low <= minute <= high:
+                    continue
+            out.append(paper)
+        return sorted(out, key=lambda p: p.published)
+
+    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str, raw: bytes | None) -> None:
+        arrived = time.monotonic()
+        parsed = urlparse(handler.path)
+        query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+        with self.lock:
+            self.arrivals.append((arrived, query))
+            self.requests.append((method, parsed.path, query))
+            scripted = self.script.popleft() if self.script else None
+        atom = {"Content-Type": "application/atom+xml; charset=utf-8"}
+        if scripted is not None:
+            self._send(handler, scripted)
+            return
+        if parsed.path != "/api/query":
+            self._send(handler, Reply(404, "not found", {"Content-Type": "text/plain"}))
+            return
+        found = self.matching(query.get("search_query", ""))
+        start = int(query.get("start", 0))
+        size = int(query.get("max_results", 10))
+        if self.page_cap:
+            size = min(size, self.page_cap)
+        page = found[start : start + size]
+        body = atom_feed([p.entry() for p in page], total=len(found), start=start, per_page=size)
+        self._send(handler, Reply(200, body, atom))

@@ -8,6 +8,7 @@ import pytest
 
 from paperdigest.checks import CHECKS, CheckInput, Problem, check_names, register_check, run_checks
 from paperdigest.models import Sections
+from paperdigest.text.meaning import NOTHING_FAITHFUL
 
 ABSTRACT = (
     "Long prompts make the prefilling stage slow. We introduce FooNet, a method that computes "
@@ -128,6 +129,10 @@ def test_structure_check_reports_copied_sections() -> None:
     assert "What's New and Technical Details repeat each other (100%" in found.message
     near = dict(GOOD, performance_highlights=GOOD["technical_details"] + " 정확도도 유지합니다.")
     assert "repeat each other" in only("structure", near)[0].message
+    # the faithful writer's honest "nothing faithful here" in two sections is no copy
+    nothing = NOTHING_FAITHFUL["ko"]
+    twice = dict(GOOD, whats_new=nothing, performance_highlights=nothing)
+    assert only("structure", twice) == []
 
 
 # -- leakage -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,30 @@ def test_inputs_are_built_while_earlier_papers_are_summarized(tmp_path: Path,
                             build_input=slow_input)
     assert result.summarized == 16 and len(built) == 16
     assert min(arrivals) < max(built)
+
+
+def test_hf_unreachable_uses_the_stored_list_or_exits_3(
+        tmp_path: Path, fake_hf: FakeHF, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hugging Face down is not "a paper failed" (exit 1): with no list of the day stored it is
+    exit 3 and one line; with the list stored by an earlier run, the day is digested from it."""
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", fake_hf.url)
+    args = ["digest", "--date", "2024-07-22", "--backend", "extractive", "--lang", "en",
+            "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out")]
+    fake_hf.replies["2024-07-22"] = deque([Reply(400, {"error": "Bad request"})])
+    down = run(*args)
+    assert down.exit_code == 3, down.stderr
+    assert "HTTP 400" in down.stderr and "nothing was summarized" in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1 and "Traceback" not in down.stderr
+    assert not (tmp_path / "out").exists()
+
+    fake_hf.days["2024-07-22"] = [hf_item("2407.00001", "A paper on retrieval", upvotes=3,
+                                          abstract="We propose a retriever. It is fast.")]
+    first = run(*args)
+    assert first.exit_code == 0, first.stderr
+    digest = Path(first.stdout.strip().splitlines()[-1])
+    digest.unlink()
+    fake_hf.replies["2024-07-22"] = deque([Reply(400, {"error": "Bad request"})])
+    again = run(*args)
+    assert again.exit_code == 0, again.stderr
+    assert "using the list of 2024-07-22 stored earlier (1 papers)" in again.stderr
+    assert "A paper on retrieval" in digest.read_text(encoding="utf-8")

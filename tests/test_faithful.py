@@ -6,7 +6,9 @@ from paperdigest.summarize.faithful import (
     NOTHING_FAITHFUL,
     FaithfulWriter,
     back_translation_drift,
+    choose_sentences,
     clean_translation,
+    shorten,
     translation_problems,
 )
 from paperdigest.text.meaning import (
@@ -18,6 +20,8 @@ from paperdigest.text.meaning import (
     is_fragment,
     is_vacuous,
     off_topic,
+    overclaim,
+    repeats_itself,
 )
 
 ABSTRACT = (
@@ -228,3 +232,78 @@ def test_stutter_strict_keeps_coordination():
     stutter = "LazyLLM은 LLaMA 2 7B 모델의 LLama 2 7B 모델의 단계를 가속합니다."
     assert repeats_itself(stutter, strict=True)
     assert repeats_itself("모델은 모델은 정확도 정확도를 높입니다 높입니다.", strict=True)
+
+
+def test_overclaim_needs_its_english_cue():
+    # Kinds judged on the shared day: "high-quality" as the best quality, "alleviate" as
+    # "solves", "mitigate" as "overcomes", a word error rate called accuracy.
+    source = "It showcases its potential for high-quality stereo sound synthesis at 44.1kHz."
+    assert overclaim("44.1kHz에서 최상의 품질의 스테레오 음향 합성을 보여줍니다.", source)
+    assert overclaim("44.1kHz에서 고품질 스테레오 음향 합성의 가능성을 보여줍니다.", source) is None
+    alleviate = "The method alleviates the fragmentation issue of top-k retrieval."
+    solved = overclaim("이 방법은 top-k 검색의 분할 문제를 해결합니다.", alleviate)
+    assert "solves" in (solved or "")
+    assert overclaim("이 방법은 top-k 검색의 분할 문제를 완화합니다.", alleviate) is None
+    solve = "We solve the fragmentation issue of top-k retrieval."
+    assert overclaim("이 연구는 top-k 검색의 분할 문제를 해결합니다.", solve) is None
+    mitigate = "FLUTE mitigates shared memory bandwidth constraints."
+    assert overclaim("FLUTE는 공유 메모리 대역폭 제약을 극복합니다.", mitigate)
+    wer = "It achieves a Word Error Rate (WER) of just 0.80% in HWR tasks."
+    assert "accuracy" in (overclaim("HWR 작업에서 0.80%의 정확도를 달성합니다.", wer) or "")
+    assert overclaim("HWR 작업에서 0.80%의 단어 오류율(WER)을 달성합니다.", wer) is None
+    acc = "It reaches 51.2% accuracy on MATH."
+    assert overclaim("MATH에서 51.2%의 오류율을 보입니다.", acc)
+    assert overclaim("MATH에서 51.2%의 정확도를 보입니다.", acc) is None
+    # a token's underscore left in the text
+    assert overclaim("결과는_level 3 자율성을 보여줍니다.", "It reaches Level 3 autonomy.")
+    assert overclaim("결과는 snake_case 이름을 씁니다.", "It uses snake_case names.") is None
+
+
+def test_only_is_no_negation():
+    source = "Claude3.5-Sonnet can solve only 4.6% of the problems in the most realistic setting."
+    wrong = "Claude3.5-Sonnet은 가장 현실적인 설정에서 4.6%의 문제를 해결할 수 없습니다."
+    right = "Claude3.5-Sonnet은 가장 현실적인 설정에서 문제의 4.6%만 해결할 수 있습니다."
+    assert direction_conflict(wrong, source)
+    assert direction_conflict(right, source) is None
+    assert any("direction" in p for p in translation_problems(wrong, source, "ko"))
+
+
+def test_a_phrase_said_twice_in_one_translation():
+    twice = (
+        "이 방법은 인접한 점들 사이의 거리를 나타내는 SDF와 라디안 필드로 인접한 점들 사이의 "
+        "거리를 나타내는 SDF를 학습합니다."
+    )
+    assert repeats_itself(twice)
+    once = "이 방법은 SDF와 radiance field 형태의 암시적 신경 표현을 학습합니다."
+    assert repeats_itself(once) is None
+
+
+def test_shorten_cuts_at_a_clause_that_stands_alone():
+    long = (
+        "In this paper, we introduce JumpReLU SAEs, which achieve state-of-the-art reconstruction "
+        "fidelity at a given sparsity level on Gemma 2 9B activations, compared to other recent "
+        "advances such as Gated and TopK SAEs."
+    )
+    short = shorten(long)
+    assert short is not None and len(short) <= 200 and short.endswith("activations.")
+    assert shorten("We propose X, which is fast.") == "We propose X, which is fast."
+    # an introductory phrase alone is no sentence: nothing is used rather than a fragment
+    intro = (
+        "Incorporating input from scientists and AI researchers in 16 diverse natural science "
+        "sub-fields, including mathematics, physics, chemistry, biology, and materials science, "
+        "we created a scientist-curated coding benchmark, SciCode."
+    )
+    assert shorten(intro) is None
+    # no boundary at all: not used
+    assert shorten("word " * 60) is None
+
+
+def test_chosen_sentences_fit_the_limit():
+    abstract = ABSTRACT + " " + (
+        "In this paper, we introduce JumpReLU SAEs, which achieve state-of-the-art reconstruction "
+        "fidelity at a given sparsity level on Gemma 2 9B activations, compared to other recent "
+        "advances such as Gated and TopK SAEs."
+    )
+    chosen = choose_sentences(abstract)
+    assert all(len(s) <= 200 for part in chosen.values() for s in part)
+    assert any("JumpReLU" in s for part in chosen.values() for s in part)

@@ -10,13 +10,15 @@ page. No other module defines an error class a caller may catch.
     │   ├── NeedsKey           an API key is required and none was found
     │   └── LanguageRefused    the backend cannot write the language asked for
     ├── InputError             malformed saved response, unreadable file               (exit 2)
-    │   ├── FormatError        a malformed item in a Hugging Face API response
-    │   │   └── Oversized      an item with a field over its size limit (skipped, warned)
+    │   ├── FormatError        a malformed item or feed from a source (HF JSON, arXiv Atom)
+    │   │   ├── Oversized      an item with a field over its size limit (skipped, warned)
+    │   │   └── ArxivAPIError  the arXiv API answered with its error feed (a bad query)
     │   ├── ArxivIdError       the text is not an arXiv identifier
     │   ├── ExtractError       a downloaded or local file is not a usable paper
     │   └── SearchQueryError   a search query that cannot be searched (HTTP 400)
     ├── FetchError             a source could not be read (network, HTTP status, body) (exit 1)
-    │   └── TooLarge           a body over the caller's size cap (not retried)
+    │   ├── TooLarge           a body over the caller's size cap (not retried)
+    │   └── SourceUnavailable  the day's list cannot be read and none is stored       (exit 3)
     ├── BackendError           the summarizer failed for one paper                     (exit 1)
     │   ├── InvalidAnswer      the model answered, but not with the three sections
     │   ├── ServerTrouble      one request timed out or lost its connection (the run's
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 __all__ = [
     "AppError",
+    "ArxivAPIError",
     "ArxivIdError",
     "BackendError",
     "BackendStopped",
@@ -56,6 +59,7 @@ __all__ = [
     "SearchQueryError",
     "SearchUnavailable",
     "ServerTrouble",
+    "SourceUnavailable",
     "StoreError",
     "TooLarge",
     "WorkerCrashed",
@@ -98,11 +102,16 @@ class InputError(AppError, ValueError):
 
 
 class FormatError(InputError):
-    """A malformed item in a Hugging Face API response."""
+    """A malformed item or feed from a source (a Hugging Face item, an arXiv Atom page)."""
 
 
 class Oversized(FormatError):
     """An item with a field over its size limit: every source skips it with a warning."""
+
+
+class ArxivAPIError(FormatError):
+    """The arXiv API answered with its error feed (an entry whose id is ``…/api/errors#…``);
+    the source turns it into a :class:`FetchError` carrying arXiv's message."""
 
 
 class ArxivIdError(InputError):
@@ -127,6 +136,13 @@ class FetchError(AppError):
 
 class TooLarge(FetchError):
     """The body is bigger than the caller's cap; the download was stopped, not retried."""
+
+
+class SourceUnavailable(FetchError):
+    """The day's list cannot be read and no earlier copy of it is stored: nothing was
+    summarized (exit 3, apart from 1: a run in which some paper failed)."""
+
+    exit_code = 3
 
 
 class BackendError(AppError):

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -94,6 +95,22 @@ class RateLimiter:
                     self.waited += wait
                 self._sleep(wait)  # defer() may move _next_at meanwhile: check again
             yield
+
+
+_LIMITERS: dict[tuple[str, float], RateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def shared_limiter(base_url: str, interval: float) -> RateLimiter:
+    """The process-wide limiter for ``base_url``'s host at this interval (arXiv's full texts
+    and its API share the spacing arXiv asks for)."""
+    parts = urlsplit(base_url)
+    key = (f"{parts.scheme}://{parts.netloc}".lower(), float(interval))
+    with _LIMITERS_LOCK:
+        limiter = _LIMITERS.get(key)
+        if limiter is None:
+            limiter = _LIMITERS[key] = RateLimiter(interval)
+        return limiter
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -35,10 +35,20 @@ class Paper:
     github_url: str | None = None
     project_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # arXiv listing fields (empty for a source that does not know them): the categories with
+    # the primary one first, the latest version seen, the author's comments, the last update
+    categories: tuple[str, ...] = ()
+    version: int | None = None
+    comments: str | None = None
+    updated_at: str | None = None
 
     @property
     def arxiv_url(self) -> str:
         return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
 
     @property
     def media_is_video(self) -> bool:

@@ -6,7 +6,8 @@ Nothing here touches the network or the database; the CLI feeds it rows and acts
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +57,7 @@ class DayStatus:
     flagged: int  # summaries kept but flagged by the checks
     failed: int  # no summary, and the last run for the day failed on it
     missing: int  # no summary, never tried (or the run was interrupted)
+    small: tuple[str, ...] = ()  # arXiv listings suspiciously small for a weekday
 
     @property
     def weekend(self) -> bool:
@@ -71,6 +73,8 @@ class DayStatus:
             return f"{self.failed} failed"
         if self.missing:
             return f"{self.missing} missing"
+        if self.small and not self.weekend:
+            return "; ".join(self.small)
         return None
 
     @property
@@ -85,6 +89,7 @@ def classify_day(
     paper_ids: Iterable[str],
     summary_status: Mapping[str, str],
     failed_ids: Iterable[str],
+    small: Sequence[str] = (),
 ) -> DayStatus:
     """Count a day's papers by state. ``summary_status`` maps paper id -> 'ok' | 'flagged'."""
     ids = list(paper_ids)
@@ -95,5 +100,25 @@ def classify_day(
     failed = sum(1 for i in unsummarized if i in failed_set)
     return DayStatus(
         day=day, fetched=fetched, listed=len(ids), summarized=summarized, flagged=flagged,
-        failed=failed, missing=len(unsummarized) - failed,
+        failed=failed, missing=len(unsummarized) - failed, small=tuple(small),
     )
+
+
+# An arXiv listing is suspiciously small when it holds fewer than SMALL_SHARE of the median of
+# the same categories' last SMALL_RECENT fetched weekdays (judged once SMALL_MIN_DAYS are known).
+SMALL_SHARE = 0.2
+SMALL_RECENT = 10
+SMALL_MIN_DAYS = 3
+
+
+def small_listing(source: str, count: int, recent: Sequence[int]) -> str | None:
+    """Why ``count`` papers from ``source`` look like a partial listing, or None."""
+    if len(recent) < SMALL_MIN_DAYS:
+        return None
+    median = statistics.median(recent)
+    if median > 0 and count < SMALL_SHARE * median:
+        return (
+            f"{source} listed {count} paper(s), under {SMALL_SHARE:.0%} of the median "
+            f"{median:g} of its last {len(recent)} weekdays (a partial listing?)"
+        )
+    return None

@@ -68,7 +68,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lang", DEFAULT_LANG, "PAPERDIGEST_LANG", "Summary language (prompts/<lang>.toml).",
             "--lang"),
     Setting("source", "hf", "PAPERDIGEST_SOURCE",
-            "'hf' (Hugging Face API) or 'file:PATH' (a saved API response).", "--source"),
+            "'hf' (Hugging Face API), 'file:PATH' (a saved API response), 'arxiv:CAT,CAT' "
+            "(arXiv's listing of those categories); several merged into one day with '+' "
+            "(hf+arxiv:cs.CL,cs.IR).", "--source"),
+    Setting("include_replaced", False, "PAPERDIGEST_ARXIV_INCLUDE_REPLACED",
+            "arxiv: source: also list the day's replacements (new versions of older papers).",
+            "--include-replaced", _flag),
     Setting("backend", "auto", "PAPERDIGEST_BACKEND",
             "Summarizer: openai, local, extractive or a plugin's. 'auto': a configured "
             "OpenAI-compatible server, else the local model, else extractive.", "--backend"),
@@ -109,7 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("arxiv_url", "https://arxiv.org", "PAPERDIGEST_ARXIV_URL",
             "The arXiv base URL for full texts."),
     Setting("arxiv_interval", 3.0, "PAPERDIGEST_ARXIV_INTERVAL",
-            "Seconds between requests to arXiv.", None, _at_least(0, float)),
+            "Seconds between requests to arXiv (full texts and the API).", None,
+            _at_least(0, float)),
+    Setting("arxiv_api_url", "https://export.arxiv.org/api/query", "PAPERDIGEST_ARXIV_API_URL",
+            "The arXiv API's query URL (the arxiv: source)."),
     Setting("fulltext_max_mb", None, "PAPERDIGEST_FULLTEXT_MAX_MB",
             "Largest full-text download, in MB (default: 20 for HTML, 50 for PDFs).", None,
             _at_least(0, float)),

@@ -55,6 +55,7 @@ class RunOptions:
     max_calls: int | None = None
     max_tokens: int | None = None
     backend_options: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
+    new_only: bool = False  # leave out papers an earlier digest listed
     ranking: RankOptions | None = None  # --profile, --order, --top, --min-score, --summarize-top
 
 
@@ -92,7 +93,7 @@ class App:
     def open_source(self) -> Source:
         if self._source is not None:
             return self._source
-        return open_source(str(self.settings["source"]))
+        return open_source(str(self.settings["source"]), settings=self.settings)
 
     def backend_config(self, options: dict[str, Any] | None = None) -> BackendConfig:
         s = self.settings
@@ -221,7 +222,12 @@ class DigestSession:
             repair_flagged=run.repair_flagged,
             max_calls=run.max_calls,
             max_tokens=run.max_tokens,
+            new_only=run.new_only,
             selection=self.selection,
+            # --new-only remembers what each profile's digests listed
+            profile_name=self.selection.profile.name
+            if self.selection is not None and self.selection.profile is not None
+            else "",
         )
         return run_digest(
             self.source,

@@ -283,6 +283,15 @@ def run_options(fn: Callable[..., None]) -> Callable[..., None]:
         click.option("--max-calls", type=click.IntRange(min=1), **option_kwargs("max_calls")),
         click.option("--max-tokens", type=click.IntRange(min=1), **option_kwargs("max_tokens")),
         click.option("--timeout", type=click.FloatRange(min=1), **option_kwargs("timeout")),
+        # sources and days (arXiv listings, merged sources)
+        click.option(
+            "--include-replaced", is_flag=True, **option_kwargs("include_replaced")
+        ),
+        click.option(
+            "--new-only",
+            is_flag=True,
+            help="Leave out papers an earlier digest listed (a new version is noted, not listed).",
+        ),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -302,6 +311,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         db=kwargs.pop("db_path"),
         timeout=kwargs.pop("timeout"),
         fulltext=kwargs.pop("fulltext"),
+        include_replaced=kwargs.pop("include_replaced"),
         scorer=kwargs.pop("scorer"),
     )
     run = RunOptions(
@@ -314,6 +324,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         max_calls=kwargs.pop("max_calls"),
         max_tokens=kwargs.pop("max_tokens"),
         backend_options=_parse_options(kwargs.pop("options")),
+        new_only=kwargs.pop("new_only"),
         ranking=pop_rank_options(kwargs),
     )
     return RunRequest(settings, run, kwargs.pop("progress"))
@@ -334,7 +345,8 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
     help="Write the run's report as JSON: failed and flagged papers, and why.",
 )
 def digest(date_: str | None, report_path: str | None, **kwargs: Any) -> None:
-    """Summarize one day of Hugging Face Daily Papers into a Markdown digest."""
+    """Summarize one day's papers (Hugging Face Daily Papers, arXiv categories, or both)
+    into a Markdown digest."""
     request = split_settings(kwargs)
     day = parse_day(date_)
     if day is None and not str(request.settings["source"]).startswith("file:"):

@@ -22,8 +22,10 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
     """Digest each day in order with one runner. A day whose list cannot be fetched is
     reported and the next day goes on; a configuration error stops everything (exit 2)."""
     request = split_settings(kwargs)
-    if str(request.settings["source"]).startswith("file:") and len(days) > 1:
-        raise ConfigError("a file source holds one day: use --source hf for a range of days")
+    if "file:" in str(request.settings["source"]) and len(days) > 1:
+        raise ConfigError(
+            "a file source holds one day: use --source hf or arxiv:CAT for a range of days"
+        )
     problems: list[str] = []
     with request.session(days=len(days)) as session:
         for day in days:
@@ -115,7 +117,8 @@ def status(
     """Completeness per day: listed, summarized, flagged, failed, missing.
 
     Exits 0 only when every day is complete; 1 when any paper failed or is missing, a day was
-    never fetched, or a weekday has no papers listed at all (likely an upstream change).
+    never fetched, a weekday has no papers listed at all (likely an upstream change), or an
+    arXiv listing is under 20% of the median of its last 10 weekdays (a partial listing).
     """
     if date_ and (start or end):
         raise click.UsageError("use either --date or --from/--to")
@@ -144,6 +147,7 @@ def status(
                         "missing": r.missing,
                         "complete": r.complete,
                         "problem": r.problem,
+                        "small_listings": list(r.small),
                     }
                 )
             )

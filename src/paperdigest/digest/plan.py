@@ -92,6 +92,23 @@ def key_for(paper: Paper, input_text: str, parts: KeyParts) -> SummaryKey:
     )
 
 
+# how a full-text input goes on after the abstract (fulltext/budget.py writes it)
+FULLTEXT_MARK = "\n\nFull text (from the "
+
+
+def input_kind(text: str) -> str:
+    """'fulltext' or 'abstract': what a model input was built from."""
+    return "fulltext" if FULLTEXT_MARK in text else "abstract"
+
+
+def reusable_by_id(stored_input: str, input_text: str) -> bool:
+    """Whether a stored summary of the same paper, made from ``stored_input``, stands for one
+    of ``input_text``: a paper is summarized once however many sources and days list it (a new
+    version's abstract, another source's wording), but an abstract-only summary does not stand
+    for a full-text one, nor the other way round."""
+    return input_kind(stored_input) == input_kind(input_text)
+
+
 def plan_paper(
     paper: Paper,
     input_text: str,

@@ -14,18 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import checks_version
-from ..errors import BackendStopped, LanguageRefused
+from ..errors import BackendStopped, FetchError, LanguageRefused, SourceUnavailable
 from ..fsutil import write_atomic
-from ..models import Paper
+from ..models import Paper, Summary
 from ..prompts import PromptSet, abstract_input
 from ..render.markdown import Provenance, digest_path, render_day
 from ..settings import DEFAULT_LANG
-from ..sources import Source
+from ..sources import Listing, Source
 from ..store import Store
 from ..store.checks import load_checks
 from ..summarize.base import Summarizer
 from ..text import language_name
 from .choose import Selection, choose_papers
+from .history import SeenBefore, leave_out_seen
 from .plan import (
     KeyParts,
     PlanOptions,
@@ -36,6 +37,7 @@ from .plan import (
     after_recheck,
     key_for,
     plan_paper,
+    reusable_by_id,
     written_language,
 )
 from .record import Flagged, NoProgress, Progress, Recorder, Tally
@@ -77,6 +79,9 @@ class DigestOptions:
     claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
     claim_poll: float = 2.0  # seconds between looks at those claims
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
+    # --new-only: leave out papers an earlier digest listed (same language and profile name)
+    new_only: bool = False
+    profile_name: str = ""  # '' without a profile
     selection: Selection | None = None  # the reader's profile, order, --top, --summarize-top
 
     def scheduler_options(self) -> SchedulerOptions:
@@ -156,6 +161,8 @@ def plan_lazily(
     for paper in papers:
         text = build_input(paper)
         stored = store.find_summary(key_for(paper, text, parts))
+        if stored is None and not options.force:
+            stored, text = _by_id(store, paper, text, parts)
         checks: StoredChecks | None = None
         if stored is not None and stored.id is not None:
             record = load_checks(store, stored.id)
@@ -166,6 +173,53 @@ def plan_lazily(
             intent = after_recheck(intent, recorder.recheck(intent), options)
         assert not isinstance(intent, Recheck)
         yield intent
+
+
+def read_listing(
+    source: Source, store: Store, day: dt.date | None
+) -> tuple[Listing, str | None]:
+    """The day's list from ``source``; when the source cannot be read, the copy stored by an
+    earlier run (with a note saying so), else :class:`SourceUnavailable`."""
+    try:
+        return source.fetch(day), None
+    except SourceUnavailable:
+        raise
+    except FetchError as exc:
+        stored = store.day_papers(day) if day is not None else []
+        if day is None or not stored:
+            when = day.isoformat() if day is not None else "today"
+            raise SourceUnavailable(
+                f"{exc} (no list of {when} is stored: nothing was summarized; run again later)",
+                url=exc.url,
+            ) from None
+        note = f"{exc}; using the list of {day.isoformat()} stored earlier ({len(stored)} papers)"
+        return Listing(day, tuple(stored), "stored"), note
+
+
+def _by_id(
+    store: Store, paper: Paper, text: str, parts: KeyParts
+) -> tuple[Summary | None, str]:
+    """A stored summary of the paper made from another input of the same kind, with the input
+    it was made from (its checks run against that), else (None, ``text``)."""
+    earlier = store.summary_of_paper(key_for(paper, text, parts))
+    if earlier is None or earlier.id is None:
+        return None, text
+    earlier_text = store.input_text(earlier.id)
+    if not reusable_by_id(earlier_text, text):
+        return None, text
+    return earlier, earlier_text
+
+
+def _new_only(
+    store: Store, day: dt.date, lang: str, papers: list[Paper], options: DigestOptions
+) -> tuple[list[Paper], list[SeenBefore]]:
+    """With ``--new-only``, the day's papers no earlier digest listed (:mod:`.history`)."""
+    if not options.new_only:
+        return papers, []
+    earlier = store.digested_before(
+        day, lang, [p.id for p in papers], profile=options.profile_name
+    )
+    return leave_out_seen(papers, earlier)
 
 
 def run_digest(
@@ -181,10 +235,12 @@ def run_digest(
 ) -> DigestResult:
     lang = require_language(summarizer, options.lang)
     progress = progress or NoProgress()
-    listing = source.fetch(options.day)
+    listing, note = read_listing(source, store, options.day)
     day = listing.day
-    store.save_listing(day, listing.papers, listing.source)
+    if note is None:
+        store.save_listing(day, listing.papers, listing.source, listing.counts)
     papers = store.day_papers(day)
+    papers, seen_before = _new_only(store, day, lang, papers, options)
     if options.limit is not None:
         papers = papers[: options.limit]
     chosen = choose_papers(papers, store, day, lang, options.selection)
@@ -200,6 +256,8 @@ def run_digest(
         model=summarizer.model_id,
     )
     tally = Tally()
+    if note is not None:
+        tally.notes.append(note)
     recorder = Recorder(store, tally)
     plan_options = PlanOptions(force=options.force, repair_flagged=options.repair_flagged)
     planned = plan_lazily(papers, build_input, store, parts, plan_options, recorder)
@@ -253,6 +311,11 @@ def run_digest(
         backend=summarizer.name,
         model=summarizer.model_id,
         lang=lang,
+        updated=tuple(
+            (s.paper.id, s.paper.version or 0, s.first_day.isoformat())
+            for s in seen_before
+            if s.new_version
+        ),
         flagged=tuple(
             (f.paper_id, tuple(sorted({p.check for p in f.problems})))
             for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
@@ -265,6 +328,7 @@ def run_digest(
             path,
             render_day(day, entries, provenance, why=chosen.why, rest=chosen.titles_only),
         )
+        store.record_digest(day, lang, [p for p, _ in entries], profile=options.profile_name)
     return DigestResult(
         day=day,
         path=path,
@@ -275,7 +339,7 @@ def run_digest(
         skipped=list(listing.skipped),
         backend=summarizer.name,
         model=summarizer.model_id,
-        notes=[*chosen.notes, *tally.notes],
+        notes=[*listing.notes, *(s.note() for s in seen_before), *chosen.notes, *tally.notes],
         lang=lang,
         flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
         repaired=tally.repaired,

@@ -24,7 +24,7 @@ import httpx
 
 from .. import __version__
 from ..errors import ConfigError, ExtractError, FetchError, TooLarge
-from ..http import HttpPolicy, RateLimiter, make_client, request
+from ..http import HttpPolicy, RateLimiter, make_client, request, shared_limiter
 from ..settings import value
 from .cache import FulltextCache
 from .document import Document, Section
@@ -46,21 +46,6 @@ ARXIV_POLICY = HttpPolicy(
     backoff_max=60.0,
     retry_after_max=120.0,
 )
-
-_LIMITERS: dict[tuple[str, float], RateLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
-
-
-def shared_limiter(base_url: str, interval: float) -> RateLimiter:
-    """The process-wide limiter for ``base_url``'s host at this interval."""
-    parts = urlsplit(base_url)
-    key = (f"{parts.scheme}://{parts.netloc}".lower(), float(interval))
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(key)
-        if limiter is None:
-            limiter = _LIMITERS[key] = RateLimiter(interval)
-        return limiter
-
 
 def user_agent() -> str:
     contact = str(value("contact")).strip()

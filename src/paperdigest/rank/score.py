@@ -80,7 +80,7 @@ class Scorer(Protocol):
 def paper_categories(paper: Paper) -> set[str]:
     """The paper's arXiv categories, primary and cross-listed (a source that knows them sets
     ``Paper.categories``; older records may carry them in ``extra``)."""
-    listed: tuple[str, ...] = tuple(getattr(paper, "categories", ()) or ())
+    listed = paper.categories
     raw = paper.extra.get("categories", "") if paper.extra else ""
     return {c for c in (*listed, *re.split(r"[,\s]+", raw)) if c}
 

@@ -130,6 +130,10 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "media_is_video": entry.media_is_video,
         "github_url": safe_url(paper.github_url),
         "project_url": safe_url(paper.project_url),
+        # from an arXiv listing (empty for a paper only the Hugging Face list gave)
+        "categories": list(paper.categories),
+        "version": paper.version,
+        "comments": paper.comments,
         **ranking,
         "summary": None
         if summary is None

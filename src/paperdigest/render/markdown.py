@@ -91,6 +91,9 @@ class Provenance:
     model: str
     lang: str
     flagged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # papers of an earlier digest with a new version, left out by --new-only:
+    # (paper id, version now, the day of the earlier digest)
+    updated: tuple[tuple[str, int, str], ...] = ()
 
 
 _FOOTER_TEXT = {
@@ -103,6 +106,13 @@ _FOOTER_TEXT = {
         " · flagged by the checks (read with care): {items}",
     ),
 }
+
+
+_UPDATED_TEXT = {
+    "ko": "이전 다이제스트에 실린 논문의 새 버전(다시 싣지 않음): {items}",
+    "en": "New versions of papers in earlier digests (not listed again): {items}",
+}
+_UPDATED_ITEM = {"ko": "{id} v{version} ({day} 다이제스트)", "en": "{id} v{version} ({day})"}
 
 
 def footer(provenance: Provenance, count: int) -> str:
@@ -118,7 +128,16 @@ def footer(provenance: Provenance, count: int) -> str:
         items = ", ".join(f"{pid} ({', '.join(checks)})" for pid, checks in provenance.flagged)
         line += flagged.format(items=items)
     ids = ",".join(pid for pid, _ in provenance.flagged)
-    return f"---\n\n*{line}*\n\n{_safe_comment(provenance, ids)}\n"
+    updated = ""
+    if provenance.updated:
+        item = _UPDATED_ITEM.get(provenance.lang, _UPDATED_ITEM["en"])
+        items = ", ".join(
+            item.format(id=pid, version=version, day=day)
+            for pid, version, day in provenance.updated
+        )
+        text = _UPDATED_TEXT.get(provenance.lang, _UPDATED_TEXT["en"])
+        updated = f"*{escape_inline(text.format(items=items))}*\n\n"
+    return f"---\n\n*{line}*\n\n{updated}{_safe_comment(provenance, ids)}\n"
 
 
 def _safe_comment(provenance: Provenance, ids: str) -> str:

@@ -17,6 +17,13 @@ class Listing:
     papers: tuple[Paper, ...]
     source: str
     skipped: tuple[str, ...] = ()  # malformed items left out, with the reason
+    # papers listed by each part of a merged source, e.g. (("hf", 16), ("arxiv:cs.CL", 140));
+    # empty: one part, ``source`` listing ``len(papers)``
+    counts: tuple[tuple[str, int], ...] = ()
+    notes: tuple[str, ...] = ()  # what the run should say (no listing on weekends, …)
+
+    def part_counts(self) -> tuple[tuple[str, int], ...]:
+        return self.counts or ((self.source, len(self.papers)),)
 
 
 class Source(Protocol):

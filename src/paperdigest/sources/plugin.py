@@ -16,3 +16,8 @@ def register_sources(register: Callable[..., None]) -> None:
         "paperdigest.sources.file_snapshot:from_spec",
         "file:PATH, a saved response of that API",
     )
+    register(
+        "arxiv",
+        "paperdigest.sources.arxiv_api:from_spec",
+        "arxiv:CAT,CAT, arXiv's listing of a day in those categories (PAPERDIGEST_ARXIV_API_URL)",
+    )

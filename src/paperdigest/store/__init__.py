@@ -158,10 +158,24 @@ class Store:
 
     # -- papers and day lists ------------------------------------------------------------------
 
-    def save_listing(self, day: dt.date, papers: Sequence[Paper], source: str) -> None:
-        """Record one fetch of a day's list: upsert the papers, their votes and positions."""
+    def save_listing(
+        self,
+        day: dt.date,
+        papers: Sequence[Paper],
+        source: str,
+        counts: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """Record one fetch of a day's list: upsert the papers, their votes and positions, and
+        how many papers each source listed (``counts``; default: ``source`` listed them all)."""
         now = utcnow()
         with self.transaction() as db:
+            for part, count in counts or ((source, len(papers)),):
+                db.execute(
+                    "INSERT INTO day_sources (day, source, n_papers, fetched_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(day, source) DO UPDATE SET "
+                    "n_papers = excluded.n_papers, fetched_at = excluded.fetched_at",
+                    (day.isoformat(), public_source(part), count, now),
+                )
             db.execute(
                 "INSERT INTO days (day, source, fetched_at, n_papers) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(day) DO UPDATE SET source = excluded.source, "
@@ -172,8 +186,9 @@ class Store:
             for position, paper in enumerate(papers):
                 db.execute(
                     "INSERT INTO papers (id, title, authors, abstract, published_at, media_url, "
-                    "github_url, project_url, first_seen, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "github_url, project_url, first_seen, updated_at, categories, version, "
+                    "comments, arxiv_updated) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
                     "authors = CASE WHEN excluded.authors = '[]' THEN papers.authors "
                     "ELSE excluded.authors END, "
@@ -183,7 +198,14 @@ class Store:
                     "media_url = coalesce(excluded.media_url, papers.media_url), "
                     "github_url = coalesce(excluded.github_url, papers.github_url), "
                     "project_url = coalesce(excluded.project_url, papers.project_url), "
-                    "updated_at = excluded.updated_at",
+                    "updated_at = excluded.updated_at, "
+                    "categories = CASE WHEN excluded.categories = '[]' THEN papers.categories "
+                    "ELSE excluded.categories END, "
+                    "version = CASE WHEN coalesce(papers.version, 0) > "
+                    "coalesce(excluded.version, 0) THEN papers.version ELSE "
+                    "coalesce(excluded.version, papers.version) END, "
+                    "comments = coalesce(excluded.comments, papers.comments), "
+                    "arxiv_updated = coalesce(excluded.arxiv_updated, papers.arxiv_updated)",
                     (
                         paper.id,
                         paper.title,
@@ -195,6 +217,10 @@ class Store:
                         paper.project_url,
                         now,
                         now,
+                        json.dumps(list(paper.categories)),
+                        paper.version,
+                        paper.comments,
+                        paper.updated_at,
                     ),
                 )
                 db.execute(
@@ -232,6 +258,58 @@ class Store:
         ).fetchall()
         return [_paper(row, day) for row in rows]
 
+    def source_counts(self, day: dt.date) -> dict[str, int]:
+        """How many papers each source listed on ``day`` (see :meth:`save_listing`)."""
+        rows = self.db.execute(
+            "SELECT source, n_papers FROM day_sources WHERE day = ?", (day.isoformat(),)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def recent_source_counts(self, source: str, before: dt.date, limit: int) -> list[int]:
+        """The counts of ``source`` on the ``limit`` fetched days before ``before`` (newest
+        first), weekend days left out."""
+        rows = self.db.execute(
+            "SELECT day, n_papers FROM day_sources WHERE source = ? AND day < ? "
+            "ORDER BY day DESC",
+            (source, before.isoformat()),
+        )
+        found = [int(n) for day, n in rows if dt.date.fromisoformat(day).weekday() < 5]
+        return found[:limit]
+
+    # -- what the digests listed (--new-only) ----------------------------------------------------
+
+    def record_digest(
+        self, day: dt.date, lang: str, papers: Sequence[Paper], *, profile: str = ""
+    ) -> None:
+        """Remember which papers (and versions) the digest of ``day`` listed."""
+        now = utcnow()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO digest_papers (lang, profile, paper_id, day, version, written_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(lang, profile, paper_id, day) DO UPDATE "
+                "SET version = coalesce(excluded.version, digest_papers.version), "
+                "written_at = excluded.written_at",
+                [(lang, profile, p.id, day.isoformat(), p.version, now) for p in papers],
+            )
+
+    def digested_before(
+        self, day: dt.date, lang: str, paper_ids: Sequence[str], *, profile: str = ""
+    ) -> dict[str, tuple[dt.date, int | None]]:
+        """For each of ``paper_ids`` an earlier digest listed: its first day there and the
+        highest version listed (None when unknown)."""
+        found: dict[str, tuple[dt.date, int | None]] = {}
+        for start in range(0, len(paper_ids), 500):
+            chunk = list(paper_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT paper_id, min(day), max(version) FROM digest_papers WHERE lang = ? "
+                f"AND profile = ? AND day < ? AND paper_id IN ({marks}) GROUP BY paper_id",
+                (lang, profile, day.isoformat(), *chunk),
+            )
+            for paper_id, first, version in rows:
+                found[paper_id] = (dt.date.fromisoformat(first), version)
+        return found
+
     def paper(self, paper_id: str) -> Paper | None:
         row = self.db.execute(
             "SELECT p.*, coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0)"
@@ -247,6 +325,17 @@ class Store:
             "SELECT * FROM summaries WHERE paper_id = ? AND lang = ? AND backend = ? AND model = ?"
             " AND prompt_version = ? AND input_hash = ?",
             (key.paper_id, key.lang, key.backend, key.model, key.prompt_version, key.input_hash),
+        ).fetchone()
+        return _summary(row) if row else None
+
+    def summary_of_paper(self, key: SummaryKey) -> Summary | None:
+        """The newest summary of ``key``'s paper with its language, backend, model and prompt
+        version, whatever input it was made from (a paper is summarized once, however many
+        sources and days list it)."""
+        row = self.db.execute(
+            "SELECT * FROM summaries WHERE paper_id = ? AND lang = ? AND backend = ? AND model = ?"
+            " AND prompt_version = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+            (key.paper_id, key.lang, key.backend, key.model, key.prompt_version),
         ).fetchone()
         return _summary(row) if row else None
 
@@ -383,7 +472,18 @@ def _paper(row: sqlite3.Row, day: dt.date | None) -> Paper:
         list_date=day,
         github_url=row["github_url"],
         project_url=row["project_url"],
+        # a database opened read-only before m009_arxiv_listings has no arXiv columns
+        **(_arxiv_fields(row) if "categories" in set(row.keys()) else {}),
     )
+
+
+def _arxiv_fields(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "categories": tuple(json.loads(row["categories"] or "[]")),
+        "version": row["version"],
+        "comments": row["comments"],
+        "updated_at": row["arxiv_updated"],
+    }
 
 
 def _summary(row: sqlite3.Row) -> Summary:

@@ -262,6 +262,47 @@ def m008_checks_version(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m009_arxiv_listings(db: sqlite3.Connection) -> None:
+    """arXiv's fields of a paper, each source's count per day, and what each digest listed.
+
+    ``papers`` gains the categories (JSON, the primary one first), the latest version seen, the
+    authors' comments and the date of the latest version (all empty for a Hugging Face paper).
+    ``day_sources`` keeps how many papers each source (``arxiv:cs.CL``) listed on a day, for
+    ``status``'s small-listing check. ``digest_papers`` records which papers (and which version)
+    the digest of a day listed, per language and profile, for ``--new-only``; it starts from the
+    summaries already stored for each day's papers.
+    """
+    db.executescript(
+        """
+        ALTER TABLE papers ADD COLUMN categories TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE papers ADD COLUMN version INTEGER;
+        ALTER TABLE papers ADD COLUMN comments TEXT;
+        ALTER TABLE papers ADD COLUMN arxiv_updated TEXT;
+        CREATE TABLE day_sources (
+            day TEXT NOT NULL,
+            source TEXT NOT NULL,                  -- one part of --source, e.g. arxiv:cs.CL
+            n_papers INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (day, source)
+        );
+        CREATE TABLE digest_papers (
+            lang TEXT NOT NULL,
+            profile TEXT NOT NULL DEFAULT '',      -- '' without a profile
+            paper_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            version INTEGER,                       -- the version listed, when known
+            written_at TEXT NOT NULL,
+            PRIMARY KEY (lang, profile, paper_id, day)
+        );
+        CREATE INDEX digest_papers_day ON digest_papers(day);
+        INSERT OR IGNORE INTO digest_papers (lang, profile, paper_id, day, version, written_at)
+            SELECT DISTINCT s.lang, '', d.paper_id, d.day, NULL, s.created_at
+            FROM day_papers d JOIN summaries s ON s.paper_id = d.paper_id;
+        """
+    )
+
+
+@migration
 def m010_feedback_rankings(db: sqlite3.Connection) -> None:
     """The reader's likes and dislikes, and each day's ranking for a profile (score, reason)."""
     db.executescript(

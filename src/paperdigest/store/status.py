@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ..ops import DayStatus, classify_day
+from ..ops import SMALL_RECENT, DayStatus, classify_day, small_listing
 from . import Store, database_errors
 
 
@@ -29,4 +29,22 @@ def day_status(store: Store, day: dt.date, lang: str) -> DayStatus:
     ).fetchone()
     failed = [e.get("paper_id") for e in json.loads(last[0])] if last else []
     return classify_day(day, fetched=fetched, paper_ids=ids, summary_status=status,
-                        failed_ids=[f for f in failed if f])
+                        failed_ids=[f for f in failed if f], small=small_listings(store, day))
+
+
+@database_errors
+def small_listings(store: Store, day: dt.date) -> list[str]:
+    """The arXiv listings of ``day`` that are suspiciously small (:func:`~..ops.small_listing`)."""
+    has_table = store.db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'day_sources'"
+    ).fetchone()
+    if not has_table or day.weekday() >= 5:
+        return []  # a database from before the arXiv source, or a weekend
+    found: list[str] = []
+    for source, count in sorted(store.source_counts(day).items()):
+        if not source.startswith("arxiv:"):
+            continue
+        why = small_listing(source, count, store.recent_source_counts(source, day, SMALL_RECENT))
+        if why:
+            found.append(why)
+    return found

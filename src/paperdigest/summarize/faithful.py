@@ -35,6 +35,7 @@ from ..text.meaning import (
     foreign_script,
     foreign_terms,
     is_fragment,
+    overclaim,
     repeats_itself,
 )
 from ..text.numbers import find_numbers
@@ -45,7 +46,11 @@ from .extractive import METHOD_CUES, RESULT_CUES
 __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "translation_problems"]
 
 ATTEMPTS = 3  # translations tried per sentence before it is left out
-MAX_SOURCE_CHARS = 700  # a longer "sentence" is a run-on or a list: too much for one request
+# The longest source sentence given to the model. Judged on the shared day (bench/judge), the
+# 1.5B model's translations of sentences of 200 characters or more were misleading 11 times in
+# 13, of shorter ones 13 in 40: a longer sentence is cut at a clause boundary
+# (:func:`shorten`) or not used.
+MAX_SOURCE_CHARS = 200
 # Korean characters (no spaces) per English character of the source: below this, content was
 # dropped; above, something was added. Measured on the reference digest's translations.
 MIN_LENGTH_RATIO, MAX_LENGTH_RATIO = 0.22, 1.1
@@ -98,6 +103,9 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     conflict = direction_conflict(text, source)
     if conflict:
         problems.append(f"direction: {conflict}")
+    claim = overclaim(text, source)
+    if claim:
+        problems.append(f"claim: {claim}")
     if _TASK_WORDS.search(text) and not _TASK_SOURCE.search(source):
         problems.append("talks about the task")
     ratio = _chars(strip_parentheses(text)) / max(1, _chars(source))
@@ -169,6 +177,45 @@ _LIST_ITEM = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[ivx]{1,4})\)\s", re.IGNORECASE)
 MAX_PER_SECTION = {"whats_new": 1, "technical_details": 2, "performance_highlights": 2}
 
 
+# Where a long sentence can end early and still say something whole: before a relative or
+# participle clause, a semicolon, a dash, or a "while"/"whereas" contrast.
+_CLAUSE_BREAK = re.compile(
+    r"(?:,\s+(?:which|where|while|whereas|thereby|thus|enabling|allowing|making|leading|"
+    r"resulting|achieving|yielding|providing|offering|outperforming|surpassing|"
+    r"demonstrating|showing|including|such as|compared (?:to|with)|as well as|"
+    r"and (?:we|it|they|our|this)\b))|;\s+|\s+--?\s+|\s+—\s*|:\s+",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_CHARS = 40
+# An opening that starts with one of these is an introductory phrase ("Incorporating input from
+# …", "To address …"): a sentence only once a comma has closed it and the main clause begun.
+_INTRODUCTORY = re.compile(
+    r"^(?:\w+ing|to|by|in|on|for|with|upon|following|despite|after|before|through|via|unlike|"
+    r"given|based|as|from|while|when|although|though|since|because|if|unlike)\b",
+    re.IGNORECASE,
+)
+
+
+def shorten(sentence: str, limit: int = MAX_SOURCE_CHARS) -> str | None:
+    """``sentence`` if it is at most ``limit`` characters, else its longest opening up to a
+    clause boundary that fits, ended with a full stop; None when there is none ("We propose X,
+    which does A, B and C" -> "We propose X."). The opening states less, never something else."""
+    text = sentence.strip()
+    if len(text) <= limit:
+        return text
+    best = None
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() > limit - 1:
+            break
+        head = text[: m.start()].rstrip(" ,;:")
+        if len(head) < MIN_CLAUSE_CHARS or head.count("(") != head.count(")"):
+            continue
+        if _INTRODUCTORY.match(head) and ", " not in head:
+            continue
+        best = head
+    return f"{best}." if best else None
+
+
 def choose_sentences(abstract: str) -> dict[str, list[str]]:
     """The abstract's sentences to render per section, in the abstract's order within each.
 
@@ -178,11 +225,11 @@ def choose_sentences(abstract: str) -> dict[str, list[str]]:
     method sentences not used above, up to two, the contribution's neighbours first.
     """
     sentences = [
-        s
+        short
         for s in split_sentences(abstract)
-        if len(s) <= MAX_SOURCE_CHARS
-        and not _AVAILABILITY.search(s)
-        and not _LIST_ITEM.search(s)
+        if not _AVAILABILITY.search(s) and not _LIST_ITEM.search(s)
+        for short in [shorten(s)]
+        if short
     ]
     n = len(sentences)
     if not n:

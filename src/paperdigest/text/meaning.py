@@ -40,6 +40,7 @@ __all__ = [
     "is_vacuous",
     "latin_terms",
     "off_topic",
+    "overclaim",
     "repeats_itself",
 ]
 
@@ -156,11 +157,12 @@ def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
     "전방향 쿼리에 대한 전방향 쿼리를"), as a small model stutters; None when there is none.
     Case, punctuation and Korean particles aside. By default a pair of words that comes back
     within :data:`MAX_STUTTER_GAP` words counts (for a one-sentence translation, whose source
-    does not repeat itself); ``strict`` (any text, where "X 생성과 Y 생성" is fine) counts only
-    one to four words repeated at once."""
+    does not repeat itself), and so does any phrase of three words or more said twice;
+    ``strict`` (any text, where "X 생성과 Y 생성" is fine) counts only one to four words
+    repeated at once."""
     tokens = [_bare(re.sub(r"[^\w]", "", t).lower()) for t in _WORD_RUN.findall(sentence)]
     tokens = [t for t in tokens if t]
-    sizes = (1, 2, 3, 4) if strict else (2, 3)
+    sizes = (1, 2, 3, 4) if strict else (2, 3, 4)
     for size in sizes:
         seen: dict[tuple[str, ...], int] = {}
         for i in range(len(tokens) - size + 1):
@@ -170,6 +172,8 @@ def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
                 continue  # a Hangul syllable weighs two letters
             gap = i - seen.get(gram, -100)
             if gap == size or (not strict and size <= gap <= MAX_STUTTER_GAP + size - 2):
+                return " ".join(gram)
+            if not strict and size >= 3 and gram in seen:  # a phrase said twice in one sentence
                 return " ".join(gram)
             seen[gram] = i
     return None
@@ -234,7 +238,7 @@ _EN_DOWN = re.compile(
 )
 _EN_NEGATION = re.compile(
     r"\b(?:not|no|without|lack\w*|fail\w*|never|cannot|can't|don't|doesn't|neither|nor|"
-    r"unable|insufficient\w*|absence|free|only|hardly|barely|struggl\w*|challeng\w*|"
+    r"unable|insufficient\w*|absence|free|hardly|barely|struggl\w*|challeng\w*|"
     r"difficult\w*)\b|n't\b",
     re.IGNORECASE,
 )
@@ -266,6 +270,59 @@ def direction_conflict(sentence: str, source: str) -> str | None:
         return "it says better/more where the text says worse/less"
     if _KO_NEGATED_END.search(sentence.strip()) and not _EN_NEGATION.search(source):
         return "it negates what the text states"
+    return None
+
+
+# Korean words that make a claim stronger or about something else than the English they render,
+# each allowed only when its source sentence has one of the English cues for it: "최고" (best)
+# for "high-quality", "해결" (solves) for "alleviates", "정확도" (accuracy) for a word error rate.
+_CLAIM_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
+    (re.compile(ko), re.compile(en, re.IGNORECASE), why)
+    for ko, en, why in (
+        (
+            r"최고|최상|최첨단|최우수|최적의|압도|가장 (?:좋|뛰어|높|우수|낮|빠|강력|정확)",
+            r"\b(?:best|top|highest|lowest|fastest|strongest|largest|leading|state-of-the-art|"
+            r"sota|most|record|superior|unprecedented|first|optimal|outperform\w*|surpass\w*|"
+            r"unmatched|beats?)\b",
+            "a superlative the text does not make",
+        ),
+        (
+            r"해결",
+            r"\b(?:solv\w*|solution\w*|resolv\w*|address\w*|tackl\w*|overcom\w*|fix\w*|"
+            r"eliminat\w*|remov\w*|handl\w*|deal\w*|answer\w*|settl\w*|cure\w*)\b",
+            "it says 'solves' where the text does not",
+        ),
+        (
+            r"극복",
+            r"\b(?:overcom\w*|surmount\w*|address\w*|tackl\w*|solv\w*|beyond|break\w*|"
+            r"circumvent\w*|bypass\w*)\b",
+            "it says 'overcomes' where the text does not",
+        ),
+        (
+            r"정확도|정확성",
+            r"accura|precis|correct|exact|\bf1\b|\bacc\b|\bmmlu\b",
+            "it names accuracy where the text measures something else",
+        ),
+        (
+            r"오류율|오차율|에러율|오류 ?비율",
+            r"error|\bwer\b|\bcer\b|mistake|\bfault|failure",
+            "it names an error rate the text does not give",
+        ),
+    )
+)
+# Left by a tokenizer, never by a writer: "_level", "레이어_multi-".
+_ARTIFACT = re.compile(r"(?<![A-Za-z0-9])_[A-Za-z]|[A-Za-z]_(?![A-Za-z0-9])|[가-힣]_|_[가-힣]")
+
+
+def overclaim(sentence: str, source: str) -> str | None:
+    """How ``sentence`` (Korean) claims more than, or other than, ``source`` (the English
+    sentence it renders): a superlative, "solves", "overcomes" or a metric its source lacks;
+    None when it does not."""
+    for ko, en, why in _CLAIM_CUES:
+        if ko.search(sentence) and not en.search(source):
+            return why
+    if _ARTIFACT.search(sentence) and not _ARTIFACT.search(source):
+        return "a stray underscore, left from a token"
     return None
 
 
