@@ -530,3 +530,27 @@ def test_seed_file_entries_are_completed_from_the_store(tmp_path: Path) -> None:
         ("2406.05555", "Dense retrieval, the full title", "A retriever and a reader."),
         (None, "Only a title, nothing else", ""),
     ]
+
+
+def test_new_only_remembers_each_profile_separately(tmp_path: Path) -> None:
+    profile = write(tmp_path / "p.toml", '[keywords]\naudio = 2.0\n')
+    db = tmp_path / "db.sqlite"
+    first = day_file(tmp_path, [AUDIO, RAG])
+    base = ["digest", "--backend", "extractive", "--lang", "en", "--db", str(db),
+            "--no-progress", "--new-only"]
+    assert run(*base, "--source", f"file:{first}", "--out", str(tmp_path / "a"),
+               "--profile", str(profile)).exit_code == 0
+    later = tmp_path / "later"
+    later.mkdir()
+    items = json.loads(day_file(later, [AUDIO, RAG, VISION]).read_text("utf-8"))
+    for item in items:
+        item["publishedAt"] = "2024-08-06T00:00:00.000Z"
+    second = later / "hf-daily-2024-08-06.json"
+    second.write_text(json.dumps(items), encoding="utf-8")
+    again = run(*base, "--source", f"file:{second}", "--out", str(tmp_path / "b"),
+                "--profile", str(profile))
+    parsed = parse_digest(Path(again.stdout.strip().splitlines()[-1]).read_text("utf-8"))
+    assert [e.id for e in parsed.entries] == [VISION.id]  # this profile saw the other two
+    plain = run(*base, "--source", f"file:{second}", "--out", str(tmp_path / "c"))
+    parsed = parse_digest(Path(plain.stdout.strip().splitlines()[-1]).read_text("utf-8"))
+    assert sorted(e.id for e in parsed.entries) == sorted([AUDIO.id, RAG.id, VISION.id])
