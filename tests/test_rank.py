@@ -554,3 +554,26 @@ def test_new_only_remembers_each_profile_separately(tmp_path: Path) -> None:
     plain = run(*base, "--source", f"file:{second}", "--out", str(tmp_path / "c"))
     parsed = parse_digest(Path(plain.stdout.strip().splitlines()[-1]).read_text("utf-8"))
     assert sorted(e.id for e in parsed.entries) == sorted([AUDIO.id, RAG.id, VISION.id])
+
+
+def test_a_merged_backfill_ranks_and_digests_with_reasons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakes import FakeArxivAPI, FakeHF
+    from test_merged_day import MON, TUE, arxiv_papers, hf_days
+
+    profile = write(tmp_path / "p.toml",
+                    'categories = ["cs.IR"]\n[keywords]\nretrieval = 1.0\n')
+    with FakeHF(hf_days()) as hf, FakeArxivAPI(arxiv_papers()) as api:
+        monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", api.api_url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_INTERVAL", "0")
+        result = run("backfill", "--from", MON, "--to", TUE, "--source",
+                     "hf+arxiv:cs.CL,cs.IR", "--backend", "extractive", "--lang", "en",
+                     "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"),
+                     "--profile", str(profile), "--no-progress")
+    assert result.exit_code == 0, result.output
+    monday = parse_digest(Path(result.stdout.strip().splitlines()[0]).read_text("utf-8"))
+    assert monday.entries[0].id == "2407.30002"  # the arXiv-only retrieval paper, 0 votes
+    assert monday.entries[0].why == "category cs.IR, keyword retrieval"  # biggest part first
+    assert all(e.why for e in monday.entries)
