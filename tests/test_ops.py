@@ -177,3 +177,22 @@ def test_daily_fetches_today_and_yesterday_in_the_zone(  # type: ignore[no-untyp
     assert result.exit_code == 0, result.stderr
     asked = [q["date"] for _, _, q in fake_hf.requests]
     assert asked == [d.isoformat() for d in days]
+
+
+def test_a_line_said_during_a_backfill_starts_its_own_line() -> None:
+    """The per-day lines of a backfill go through the live display, not onto its bar line."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from paperdigest.cli.digest import RichProgress
+
+    out = io.StringIO()
+    bar = RichProgress(days=2, console=Console(file=out, force_terminal=True, width=100))
+    bar.start(3, "Summarizing 2024-07-22")
+    bar.say("2024-07-22: not fetched: HTTP 503")
+    bar.close()
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    lines = re.split(r"[\r\n]+", plain)
+    assert "2024-07-22: not fetched: HTTP 503" in lines

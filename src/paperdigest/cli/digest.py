@@ -20,6 +20,7 @@ from ..summarize import backend_names
 from .rank_options import pop_rank_options, rank_options
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import TaskID
 
 
@@ -48,7 +49,7 @@ class RichProgress:
     One live display for the whole command; each day resets the papers bar.
     """
 
-    def __init__(self, days: int = 0) -> None:
+    def __init__(self, days: int = 0, console: Console | None = None) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -59,7 +60,7 @@ class RichProgress:
             TimeRemainingColumn,
         )
 
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -98,6 +99,13 @@ class RichProgress:
 
     def stop(self) -> None:
         """The end of one day's papers (the display stays up for the next day)."""
+
+    def say(self, text: str) -> None:
+        """A line on stderr above the live bars (a plain write would glue onto them)."""
+        if self.started:
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            click.echo(text, err=True)
 
     def day_done(self, day: dt.date) -> None:
         if self.days_task is not None:
@@ -226,6 +234,13 @@ class Session:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+    def say(self, text: str) -> None:
+        """One line on stderr, above the progress bars when they are up."""
+        if self.bar is not None:
+            self.bar.say(text)
+        else:
+            click.echo(text, err=True)
 
     def run_day(self, day: dt.date | None) -> DigestResult:
         result = self.inner.run_day(day)
@@ -375,37 +390,41 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, object]:
     return parsed
 
 
-def report(result: DigestResult) -> None:
-    """The run's lines on stderr and the digest's path on stdout."""
+def report(result: DigestResult, say: Callable[[str], None] | None = None) -> None:
+    """The run's lines on stderr (through ``say``: above a live progress display) and the
+    digest's path on stdout."""
+    if say is None:
+        say = _stderr
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}")
     for reason in result.skipped:
-        click.echo(f"warning: skipped a malformed list item: {reason}", err=True)
+        say(f"warning: skipped a malformed list item: {reason}")
     for paper_id, error in result.failed:
-        click.echo(f"failed: {paper_id}: {error}", err=True)
+        say(f"failed: {paper_id}: {error}")
     if result.stopped:
-        click.echo(
+        say(
             f"stopped: {result.stopped}; {len(result.not_attempted)} paper(s) left for the next "
-            "run",
-            err=True,
+            "run"
         )
     if result.listed == 0:
-        click.echo(
+        say(
             f"no papers listed for {result.day.isoformat()} "
-            "(a weekend or holiday, or the list is not out yet): recorded, no digest written",
-            err=True,
+            "(a weekend or holiday, or the list is not out yet): recorded, no digest written"
         )
-    click.echo(
+    say(
         f"{result.day.isoformat()}: {result.listed} listed, {result.summarized} summarized now, "
         f"{result.reused} reused, {len(result.failed)} failed, {len(result.flagged)} flagged "
-        f"[{result.backend}: {result.model}]",
-        err=True,
+        f"[{result.backend}: {result.model}]"
     )
     for flagged in result.flagged:  # the last lines: what is still wrong, and why
         reasons = "; ".join(f"{p.check}: {p.message}" for p in flagged.problems)
-        click.echo(f"flagged: {flagged.paper_id}: {reasons}", err=True)
+        say(f"flagged: {flagged.paper_id}: {reasons}")
     if result.written:
         click.echo(str(result.path))
+
+
+def _stderr(text: str) -> None:
+    click.echo(text, err=True)
 
 
 def _write_report(path: Path, result: DigestResult) -> None:

@@ -33,7 +33,7 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 result = session.run_day(day)
             except FetchError as exc:
                 problems.append(f"{day.isoformat()}: {exc.message}")
-                click.echo(f"{day.isoformat()}: not fetched: {exc.message}", err=True)
+                session.say(f"{day.isoformat()}: not fetched: {exc.message}")
                 continue
             except ConfigError:
                 raise
@@ -41,9 +41,9 @@ def _run_days(days: list[dt.date], kwargs: dict[str, Any]) -> None:
                 if exc.exit_code == 2:
                     raise
                 problems.append(f"{day.isoformat()}: {exc.message}")
-                click.echo(f"{day.isoformat()}: stopped: {exc.message}", err=True)
+                session.say(f"{day.isoformat()}: stopped: {exc.message}")
                 break
-            report(result)
+            report(result, session.say)
             if not result.ok:
                 problems.append(f"{day.isoformat()}: incomplete")
             if result.stopped:
