@@ -25,6 +25,7 @@ from ..store import Store
 from ..store.checks import load_checks
 from ..summarize.base import Summarizer
 from ..text import language_name
+from .choose import Selection, choose_papers
 from .history import SeenBefore, leave_out_seen
 from .plan import (
     KeyParts,
@@ -81,6 +82,7 @@ class DigestOptions:
     # --new-only: leave out papers an earlier digest listed (same language and profile name)
     new_only: bool = False
     profile_name: str = ""  # '' without a profile
+    selection: Selection | None = None  # the reader's profile, order, --top, --summarize-top
 
     def scheduler_options(self) -> SchedulerOptions:
         return SchedulerOptions(
@@ -255,6 +257,8 @@ def run_digest(
     papers, seen_before = _new_only(store, day, lang, papers, options)
     if options.limit is not None:
         papers = papers[: options.limit]
+    chosen = choose_papers(papers, store, day, lang, options.selection)
+    papers = chosen.summarize
 
     parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompts.version)
     run_id = store.start_run(
@@ -289,7 +293,10 @@ def run_digest(
             # keep what this run made: the digest holds it, a later run completes it
             entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
             if entries:
-                write_atomic(digest_path(options.out_dir, day, lang), render_day(day, entries))
+                write_atomic(
+                    digest_path(options.out_dir, day, lang),
+                    render_day(day, entries, why=chosen.why),
+                )
             raise
         if tally.stopped:
             status = "stopped"
@@ -332,7 +339,10 @@ def run_digest(
     )
     written = bool(listing.papers)  # a day with no papers (a weekend) is recorded, not written
     if written:
-        write_atomic(path, render_day(day, entries, provenance))
+        write_atomic(
+            path,
+            render_day(day, entries, provenance, why=chosen.why, rest=chosen.titles_only),
+        )
         store.record_digest(day, lang, [p for p, _ in entries], profile=options.profile_name)
     return DigestResult(
         day=day,
@@ -344,7 +354,7 @@ def run_digest(
         skipped=list(listing.skipped),
         backend=summarizer.name,
         model=summarizer.model_id,
-        notes=[*listing.notes, *(s.note() for s in seen_before), *tally.notes],
+        notes=[*listing.notes, *(s.note() for s in seen_before), *chosen.notes, *tally.notes],
         lang=lang,
         flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
         repaired=tally.repaired,
