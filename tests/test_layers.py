@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"prompts", "http", "ops", "plugins"},
     {"checks", "sources", "summarize"},
     {"store"},
-    {"fulltext"},
+    {"fulltext", "rank"},
     {"render"},
     {"digest", "review", "publish", "web"},
     {"app"},

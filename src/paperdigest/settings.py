@@ -161,6 +161,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("discord_webhook", None, "PAPERDIGEST_DISCORD_WEBHOOK",
             "Discord webhook URL for `daily --publish discord` (a secret: set it only in the "
             "environment)."),
+    Setting("scorer", "auto", "PAPERDIGEST_SCORER",
+            "Ranking with --profile: lexical (BM25, offline), embedding, or auto (embedding "
+            "when an embeddings endpoint or GGUF model is set, else lexical).", "--scorer"),
+    Setting("embed_url", None, "PAPERDIGEST_EMBED_URL",
+            "OpenAI-compatible server for the embedding scorer, e.g. http://127.0.0.1:8080/v1."),
+    Setting("embed_model", None, "PAPERDIGEST_EMBED_MODEL",
+            "Embedding model name on that server."),
+    Setting("embed_gguf", None, "PAPERDIGEST_EMBED_GGUF",
+            "A local GGUF embedding model for the embedding scorer (needs the local extra)."),
     Setting("raise_errors", False, "PAPERDIGEST_RAISE_ERRORS",
             "1: show tracebacks instead of one-line errors.", None, lambda text: text == "1"),
 )

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import default_db_path
 from ..digest import DigestOptions, DigestResult, require_language, run_digest
+from ..digest.choose import Selection
 from ..digest.record import Progress
 from ..errors import StoreError
 from ..prompts import PromptSet, load_prompts
+from ..rank import Scorer, close_scorer
 from ..settings import Settings
 from ..sources import Source, open_source
 from ..store import Store, check_store
@@ -32,6 +34,7 @@ from ..summarize import BackendConfig, make_summarizer, resolve_auto
 from ..summarize.base import Summarizer
 from ..untrusted import redact
 from .inputs import DigestInputs, Notify, digest_inputs
+from .ranking import RankOptions, feedback_writer, open_scorer, open_selection
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -56,6 +59,7 @@ class RunOptions:
     max_tokens: int | None = None
     backend_options: dict[str, Any] = field(default_factory=dict)  # -o KEY=VALUE
     new_only: bool = False  # leave out papers an earlier digest listed
+    ranking: RankOptions | None = None  # --profile, --order, --top, --min-score, --summarize-top
 
 
 class App:
@@ -140,13 +144,25 @@ class App:
     ) -> DigestSession:
         return DigestSession(self, run, progress)
 
-    def web_app(self) -> FastAPI:
+    def scorer(self) -> Scorer:
+        """The ranking scorer the settings ask for (lexical unless embeddings are set up)."""
+        return open_scorer(self.settings)
+
+    def web_app(self, *, profile: Path | None = None) -> FastAPI:
+        """The web server's app; with a reader's ``profile``, ``POST /api/feedback/{id}`` stores
+        a like or dislike and ranks the paper's days again."""
         from ..web.app import create_app
 
         return create_app(
             self.db_path,
             default_lang=self.lang,
             open_store=lambda: self.open_store(readonly=True),
+            feedback=None if profile is None else self._feedback_writer(profile),
+        )
+
+    def _feedback_writer(self, profile: Path) -> Callable[[str, str], dict[str, Any]]:
+        return feedback_writer(
+            lambda: self.open_store(must_exist=True), self.scorer, self.lang, profile
         )
 
 
@@ -162,6 +178,7 @@ class DigestSession:
         self.store: Store | None = None
         self.summarizer: Summarizer | None = None
         self.inputs: DigestInputs | None = None
+        self.selection: Selection | None = None
 
     def __enter__(self) -> DigestSession:
         """Cheap checks first (the saved file, the database), then the backend, which may
@@ -172,6 +189,8 @@ class DigestSession:
             if preflight is not None:
                 preflight()
             check_store(self.app.db_path)
+            if self.run.ranking is not None:
+                self.selection = open_selection(self.app.settings, self.run.ranking)
             self.summarizer = self.app.open_summarizer(self.run.backend_options)
             self.store = self.app.open_store()
             self.inputs = digest_inputs(
@@ -193,6 +212,9 @@ class DigestSession:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.selection is not None and self.selection.scorer is not None:
+            close_scorer(self.selection.scorer)
+            self.selection = None
         if self.summarizer is not None:
             self.summarizer.close()
             self.summarizer = None
@@ -216,6 +238,11 @@ class DigestSession:
             max_tokens=run.max_tokens,
             hand_over=hand_over,
             new_only=run.new_only,
+            selection=self.selection,
+            # --new-only remembers what each profile's digests listed
+            profile_name=self.selection.profile.name
+            if self.selection is not None and self.selection.profile is not None
+            else "",
         )
         result = run_digest(
             self.source,
@@ -239,4 +266,4 @@ def open_app(settings: Settings | None = None, **kwargs: Any) -> App:
     return App(settings or Settings.load(), **kwargs)
 
 
-__all__ = ["App", "DigestSession", "RunOptions", "open_app"]
+__all__ = ["App", "DigestSession", "RankOptions", "RunOptions", "open_app"]

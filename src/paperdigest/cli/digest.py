@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..models import Paper
 from ..settings import Settings, option_kwargs
 from ..summarize import backend_names
+from .rank_options import pop_rank_options, rank_options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -310,7 +311,7 @@ def run_options(fn: Callable[..., None]) -> Callable[..., None]:
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
-    return fn
+    return rank_options(fn)
 
 
 def split_settings(kwargs: dict[str, Any]) -> RunRequest:
@@ -327,6 +328,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         timeout=kwargs.pop("timeout"),
         fulltext=kwargs.pop("fulltext"),
         include_replaced=kwargs.pop("include_replaced"),
+        scorer=kwargs.pop("scorer"),
     )
     run = RunOptions(
         out_dir=Path(kwargs.pop("out_dir")),
@@ -340,6 +342,7 @@ def split_settings(kwargs: dict[str, Any]) -> RunRequest:
         max_tokens=kwargs.pop("max_tokens"),
         backend_options=_parse_options(kwargs.pop("options")),
         new_only=kwargs.pop("new_only"),
+        ranking=pop_rank_options(kwargs),
     )
     return RunRequest(settings, run, kwargs.pop("progress"))
 

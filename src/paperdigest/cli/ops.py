@@ -118,8 +118,8 @@ def backfill(start: str, end: str | None, max_days: int, **kwargs: Any) -> None:
 @click.option("--from", "sender", metavar="ADDR", **option_kwargs("email_from"))
 @click.option("--site-url", metavar="URL", **option_kwargs("site_url"))
 @click.option(
-    "--top", type=click.IntRange(1, 100), default=10, show_default=True,
-    help="Papers to publish, by votes.",
+    "--publish-top", "publish_top", type=click.IntRange(1, 100), default=10, show_default=True,
+    help="Papers to publish, by votes (--top, with a profile, is how many to digest).",
 )
 @run_options
 def daily(
@@ -131,7 +131,7 @@ def daily(
     password_env: str | None,
     sender: str | None,
     site_url: str | None,
-    top: int,
+    publish_top: int,
     **kwargs: Any,
 ) -> None:
     """The scheduled job: today's list in --tz, plus the days before it again.
@@ -152,7 +152,7 @@ def daily(
             return
         _publish_day(
             request, max(written), targets, to=to, smtp_url=smtp_url,
-            password_env=password_env, sender=sender, site_url=site_url, top=top,
+            password_env=password_env, sender=sender, site_url=site_url, top=publish_top,
         )
 
     _run_days(days, kwargs, publish if targets else None)

@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "site": "paperdigest.cli.site:site",
     "serve": "paperdigest.cli.serve:serve",
     "publish": "paperdigest.cli.publish:publish",
+    "rank": "paperdigest.cli.rank:rank",
+    "feedback": "paperdigest.cli.rank:feedback",
     "db": "paperdigest.cli.db:db_group",
 }
 

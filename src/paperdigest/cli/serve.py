@@ -6,6 +6,7 @@ import ipaddress
 import os
 import socket
 import sys
+from pathlib import Path
 
 import click
 
@@ -32,7 +33,16 @@ def _is_loopback(host: str) -> bool:
 )
 @click.option("--lang", **option_kwargs("lang", help="Language of the home page."))
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
-def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool) -> None:
+@click.option(
+    "--profile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The reader's profile: turns on POST /api/feedback/{id} (like/dislike), which ranks "
+    "the paper's days again.",
+)
+def serve(
+    db_path: str | None, host: str, port: int, lang: str, access_log: bool,
+    profile: Path | None = None,
+) -> None:
     """Serve the digest read-only: pages, /api/..., search, and the API docs at /docs."""
     import uvicorn
 
@@ -47,7 +57,7 @@ def serve(db_path: str | None, host: str, port: int, lang: str, access_log: bool
             )
     if not _is_loopback(host):
         click.echo(f"note: listening on {host}, reachable from other machines", err=True)
-    web = app.web_app()
+    web = app.web_app(profile=profile)
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving {path} at http://{shown}:{port}/ (API docs at /docs)", err=True)

@@ -26,6 +26,7 @@ from ..store import Store
 from ..store.checks import load_checks
 from ..summarize.base import Summarizer
 from ..text import language_name
+from .choose import Selection, choose_papers
 from .history import SeenBefore, leave_out_seen
 from .plan import (
     KeyParts,
@@ -104,6 +105,7 @@ class DigestOptions:
     # --new-only: leave out papers an earlier digest listed (same language and profile name)
     new_only: bool = False
     profile_name: str = ""  # '' without a profile
+    selection: Selection | None = None  # the reader's profile, order, --top, --summarize-top
 
     def scheduler_options(self) -> SchedulerOptions:
         return SchedulerOptions(
@@ -280,6 +282,8 @@ def run_digest(
     papers, seen_before = _new_only(store, day, lang, papers, options)
     if options.limit is not None:
         papers = papers[: options.limit]
+    chosen = choose_papers(papers, store, day, lang, options.selection)
+    papers = chosen.summarize
 
     parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompts.version)
     run_id = store.start_run(
@@ -314,7 +318,10 @@ def run_digest(
             # keep what this run made: the digest holds it, a later run completes it
             entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
             if entries:
-                write_atomic(digest_path(options.out_dir, day, lang), render_day(day, entries))
+                write_atomic(
+                    digest_path(options.out_dir, day, lang),
+                    render_day(day, entries, why=chosen.why),
+                )
             raise
         if tally.handed_over:
             status = "handed-over"
@@ -361,7 +368,13 @@ def run_digest(
     # runs is written by the last of them to finish it
     written = bool(listing.papers) and not tally.handed_over
     if written:
-        write_once(store, path, day, lang, render_day(day, entries, provenance))
+        write_once(
+            store,
+            path,
+            day,
+            lang,
+            render_day(day, entries, provenance, why=chosen.why, rest=chosen.titles_only),
+        )
         store.record_digest(day, lang, [p for p, _ in entries], profile=options.profile_name)
     return DigestResult(
         day=day,
@@ -373,7 +386,7 @@ def run_digest(
         skipped=list(listing.skipped),
         backend=summarizer.name,
         model=summarizer.model_id,
-        notes=[*listing.notes, *(s.note() for s in seen_before), *tally.notes],
+        notes=[*listing.notes, *(s.note() for s in seen_before), *chosen.notes, *tally.notes],
         lang=lang,
         flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
         repaired=tally.repaired,

@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "No papers were listed on {day}.",
         "no_summary": "No summary in this language yet.",
         "authors": "Authors",
+        "why": "Why",
         "more": "(continued {i}/{n})",
         "site": "Full digest",
     },
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "{day}에는 올라온 논문이 없습니다.",
         "no_summary": "이 언어로 된 요약이 아직 없습니다.",
         "authors": "저자",
+        "why": "추천 이유",
         "more": "(계속 {i}/{n})",
         "site": "전체 요약",
     },
@@ -120,6 +122,8 @@ def slack_paper_blocks(
     )
     if p.authors:
         head += f"\n{t['authors']}: {slack_escape(_authors(entry))}"
+    if entry.why:
+        head += f"\n{t['why']} ({entry.score or 0:.1f}): {slack_escape(cut(entry.why, 300))}"
     blocks = [_section(head)]
     if entry.summary is None:
         blocks.append(_section(f"_{slack_escape(t['no_summary'])}_"))
@@ -221,6 +225,8 @@ def discord_embed(entry: Entry, lang: str, site_url: str | None = None) -> dict[
     lines = [f"▲ {p.upvotes} · [Hugging Face]({entry.hf_url}) · [arXiv {p.id}]({entry.arxiv_url})"]
     if p.authors:
         lines.append(f"{t['authors']}: {discord_escape(_authors(entry))}")
+    if entry.why:
+        lines.append(f"{t['why']} ({entry.score or 0:.1f}): {discord_escape(cut(entry.why, 300))}")
     if entry.summary is None:
         lines.append(f"*{discord_escape(t['no_summary'])}*")
     else:

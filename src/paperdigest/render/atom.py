@@ -154,7 +154,7 @@ def digest_feed(
         fe.updated(updated)
         fe.published(_day_start(day))
         if day.entries:
-            body = renderer.fragment("atom_day.html", day=day, lang=lang)
+            body = renderer.fragment("atom_day.html", day=day, lang=lang, ui=ui)
             fe.content(xml_text(body), type="html")
         else:
             fe.content(ui["empty_day"], type="text")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from ..models import SECTION_KEYS, SECTION_LABELS, Paper, Summary
 from ..settings import DEFAULT_LANG
 from ..store import DayInfo, Store
+from ..store.feedback import day_ranking
 from .provenance import Record, load_record
 
 JSON_VERSION = 1
@@ -46,6 +47,8 @@ class Entry:
     paper: Paper
     summary: Summary | None
     record: Record | None = None  # the summary's provenance and check status
+    score: float | None = None  # the reader's profile's score, when the day was ranked
+    why: str | None = None  # and its one-line reason
 
     @property
     def arxiv_url(self) -> str:
@@ -106,7 +109,13 @@ def load_day(store: Store, day: dt.date, lang: str, *, limit: int | None = None)
     papers = store.day_papers(day)
     if limit is not None:
         papers = papers[:limit]
-    entries = tuple(entry_for(store, p, lang) for p in papers)
+    ranked = day_ranking(store, day, lang)
+    entries = tuple(
+        replace(entry_for(store, p, lang), score=ranked[p.id].score, why=ranked[p.id].why)
+        if p.id in ranked
+        else entry_for(store, p, lang)
+        for p in papers
+    )
     return Day(day, lang, store.day_info(day), entries)
 
 
@@ -266,6 +275,9 @@ def summary_dict(summary: Summary, record: Record | None) -> dict[str, Any]:
 
 def entry_dict(entry: Entry) -> dict[str, Any]:
     paper, summary = entry.paper, entry.summary
+    ranking = (
+        {} if entry.why is None else {"score": round(entry.score or 0.0, 4), "why": entry.why}
+    )
     return {
         "id": paper.id,
         "title": paper.title,
@@ -283,6 +295,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "categories": list(paper.categories),
         "version": paper.version,
         "comments": paper.comments,
+        **ranking,
         "summary": None if summary is None else summary_dict(summary, entry.record),
     }
 

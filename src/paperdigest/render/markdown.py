@@ -14,10 +14,13 @@
     - **Technical Details**: ...
     - **Performance Highlights**: ...
 
-Papers come in vote order; each block ends with one blank line. A digest written by
-paperdigest ends with a footer after a ``---`` line (outside the reference's paper blocks, so
-parsers of the format still read them): which backend and model wrote the summaries and which
-were flagged by the checks, so a small-model digest is never taken for a checked large-model one.
+Papers come in vote order; each block ends with one blank line. With a reader's profile, a
+``Why: <reason>`` line follows the ``Authors:`` line (and the papers come in the profile's order);
+papers listed but not summarized (``--summarize-top``) are listed by title after a ``---`` line.
+A digest written by paperdigest ends with a footer after a ``---`` line (outside the
+reference's paper blocks, so parsers of the format still read them): which backend and model
+wrote the summaries and which were flagged by the checks, so a small-model digest is never taken
+for a checked large-model one.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +67,7 @@ def media_block(paper: Paper) -> str:
     return f"![]({link_url(url)})\n\n"
 
 
-def paper_block(paper: Paper, sections: Sections) -> str:
+def paper_block(paper: Paper, sections: Sections, why: str | None = None) -> str:
     authors = ", ".join(escape_inline(a) for a in paper.authors)
     parts = [
         f"### [{escape_inline(paper.title)}]({link_url(paper.arxiv_url)})\n\n",
@@ -72,6 +75,8 @@ def paper_block(paper: Paper, sections: Sections) -> str:
         f"Vote: {paper.upvotes}\n\n",
         f"Authors: {authors}".rstrip() + "\n\n",
     ]
+    if why:
+        parts.append(f"Why: {escape_inline(why)}\n\n")
     for key, text in sections.items():
         parts.append(f"- **{SECTION_LABELS[key]}**: {escape_section(text)}\n")
     parts.append("\n")
@@ -175,15 +180,39 @@ def _safe_comment(provenance: Provenance, ids: str) -> str:
     )
 
 
+_TITLES_ONLY = {"ko": "제목만 (요약하지 않은 논문)", "en": "Titles only (not summarized)"}
+
+
+def titles_block(papers: Sequence[Paper], why: Mapping[str, str], lang: str) -> str:
+    """The papers listed but not summarized, one line each, after a ``---`` line (outside the
+    paper blocks, so parsers of the format skip it)."""
+    lines = [f"---\n\n**{_TITLES_ONLY.get(lang, _TITLES_ONLY['en'])}**\n\n"]
+    for paper in papers:
+        reason = f" — Why: {escape_inline(why[paper.id])}" if why.get(paper.id) else ""
+        lines.append(
+            f"- [{escape_inline(paper.title)}]({link_url(paper.arxiv_url)}) · Vote: "
+            f"{paper.upvotes}{reason}\n"
+        )
+    return "".join(lines) + "\n"
+
+
 def render_day(
     day: dt.date,
     entries: Sequence[tuple[Paper, Sections]],
     provenance: Provenance | None = None,
+    *,
+    why: Mapping[str, str] | None = None,
+    rest: Sequence[Paper] = (),
 ) -> str:
-    """The whole day's digest; ``entries`` already in the order to print (vote order). With
-    ``provenance``, a footer says who wrote the summaries and which were flagged."""
+    """The whole day's digest; ``entries`` already in the order to print (vote order, or the
+    profile's). With ``provenance``, a footer says who wrote the summaries and which were
+    flagged; with ``why`` (paper id -> reason), each block has a ``Why:`` line; ``rest`` are
+    listed by title only."""
+    why = why or {}
     out = [f"## Daily Papers ({day.isoformat()})\n\n"]
-    out.extend(paper_block(paper, sections) for paper, sections in entries)
+    out.extend(paper_block(paper, sections, why.get(paper.id)) for paper, sections in entries)
+    if rest:
+        out.append(titles_block(rest, why, provenance.lang if provenance else "en"))
     if provenance is not None and entries:
         out.append(footer(provenance, len(entries)))
     return "".join(out)

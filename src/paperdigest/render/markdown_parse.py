@@ -24,6 +24,7 @@ _VIDEO_LINK = re.compile(r"^\[Video\]\((\S+)\)\s*$")
 _VIDEO_TAG = re.compile(r'^<video\b[^>]*?(?:\ssrc="([^"]*)")?[^>]*>\s*</video>\s*$')
 _VOTE = re.compile(r"^Vote:\s*(\d+)\s*$")
 _AUTHORS = re.compile(r"^Authors:(?: (.*))?$")
+_WHY = re.compile(r"^Why: (.*)$")
 _SECTION = re.compile(r"^- \*\*(.+?)\*\*:(?:\s(.*))?$")
 _ARXIV_ID = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/([^/?#]+?)(?:v\d+)?(?:\.pdf)?$")
 _INLINE_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&|])")
@@ -43,6 +44,7 @@ class DigestEntry:
     sections: dict[str, str]  # section key -> text; a key is absent when its line is
     line: int  # the line number of the block's title
     url: str = ""
+    why: str | None = None  # the reader's profile's reason, when the digest has one
 
     @property
     def complete(self) -> bool:
@@ -166,6 +168,10 @@ def _parse_block(body: list[tuple[int, str]], i: int, where: str) -> tuple[Diges
     names = (authors.group(1) or "").strip()
     entry.authors = [unescape_inline(a.strip()) for a in names.split(", ")] if names else []
     i += 1
+    n, text = current()
+    if why := _WHY.match(text):
+        entry.why = unescape_inline(why.group(1).strip())
+        i += 1
     while i < len(body):
         n, text = body[i]
         if text.startswith("### "):

@@ -68,6 +68,8 @@ UI: dict[str, dict[str, str]] = {
         "newer": "Newer",
         "older": "Older",
         "category": "Category",
+        "why": "Why",
+        "score": "Score for your profile",
     },
     "ko": {
         "site": "Daily Papers 요약",
@@ -122,6 +124,8 @@ UI: dict[str, dict[str, str]] = {
         "newer": "최근",
         "older": "이전",
         "category": "분야",
+        "why": "추천 이유",
+        "score": "프로필 점수",
     },
 }
 

@@ -32,6 +32,8 @@ TABLES = (
     "day_sources",
     "digest_papers",
     "deliveries",
+    "feedback",
+    "rankings",
     "digest_writes",
 )
 IDENTITY_TABLES = ("summaries", "runs", "fulltext_inputs")  # integer ``id`` keys

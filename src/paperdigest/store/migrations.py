@@ -432,7 +432,32 @@ def m010_deliveries(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m011_digest_writes(db: sqlite3.Connection) -> None:
+def m011_feedback_rankings(db: sqlite3.Connection) -> None:
+    """The reader's likes and dislikes, and each day's ranking for a profile (score, reason)."""
+    db.executescript(
+        """
+        CREATE TABLE feedback (
+            paper_id TEXT PRIMARY KEY,             -- arXiv id without version
+            verdict TEXT NOT NULL CHECK (verdict IN ('like', 'dislike')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE rankings (
+            day TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            score REAL NOT NULL,
+            why TEXT NOT NULL,
+            ranked_at TEXT NOT NULL,
+            PRIMARY KEY (day, paper_id, profile, lang)
+        );
+        CREATE INDEX rankings_day ON rankings(day, lang, ranked_at);
+        """
+    )
+
+
+@migration
+def m012_digest_writes(db: sqlite3.Connection) -> None:
     """Which digest files were written: workers finishing the same day write its digest once."""
     db.executescript(
         """

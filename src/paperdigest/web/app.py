@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     HTMLResponse,
@@ -117,9 +117,12 @@ def create_app(
     *,
     default_lang: str = DEFAULT_LANG,
     open_store: Callable[[], Store] | None = None,
+    feedback: Callable[[str, str], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """The web app over the database at ``db_path``, read-only. ``open_store`` opens one
-    read-only Store (the composition root passes its own; default: ``Store(db_path)``)."""
+    read-only Store (the composition root passes its own; default: ``Store(db_path)``).
+    ``feedback`` (a server run with a reader's profile) stores a like or a dislike: the one
+    write, ``POST /api/feedback/{id}``; without it that path answers 404."""
     stores = Stores(db_path, open_store)
     stores.opener().close()  # fail now, with a clear message, if it cannot be read
     langs_cache: dict[str, Any] = {"at": 0.0, "langs": [default_lang]}
@@ -280,6 +283,22 @@ def create_app(
             "days": [{"date": r[0], "upvotes": r[1], "position": r[2]} for r in days],
             "summaries": summaries,
         }
+
+    @app.post(
+        "/api/feedback/{paper_id:path}",
+        tags=["api"],
+        summary="Like or dislike a paper (servers run with --profile): the next ranking uses it",
+        responses={400: {"description": "Bad verdict or unknown paper"},
+                   404: {"description": "Feedback is off (no --profile)"}},
+    )
+    def api_feedback(
+        paper_id: str, verdict: Annotated[str, Body(embed=True, max_length=16)]
+    ) -> dict[str, Any]:
+        if feedback is None:
+            raise ApiError(404, "feedback is off: run `paperdigest serve --profile FILE`")
+        if len(paper_id) > 64:
+            raise ApiError(400, "not a paper id")
+        return feedback(paper_id, verdict)
 
     @app.get(
         "/api/search",
