@@ -577,3 +577,58 @@ def test_a_merged_backfill_ranks_and_digests_with_reasons(
     assert monday.entries[0].id == "2407.30002"  # the arXiv-only retrieval paper, 0 votes
     assert monday.entries[0].why == "category cs.IR, keyword retrieval"  # biggest part first
     assert all(e.why for e in monday.entries)
+
+
+def test_a_backfilled_week_of_two_categories_merged_with_hugging_face(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's "done when": a week (Monday to Sunday) of cs.CL + cs.IR merged with the
+    Hugging Face list, ranked for a profile and digested with a reason per paper; the weekend
+    gets no digest, and a paper both sources list is one entry, summarized once."""
+    from fakes import ArxivPaper, FakeArxivAPI, FakeHF, hf_item
+
+    weekdays = ["2024-07-22", "2024-07-23", "2024-07-24", "2024-07-25", "2024-07-26"]
+    # a time inside each listing's window (14:00 US-Eastern cut-offs, 18:00Z in July)
+    submitted = ["2024-07-19T10:00:00Z", "2024-07-20T09:00:00Z", "2024-07-23T10:00:00Z",
+                 "2024-07-24T10:00:00Z", "2024-07-25T10:00:00Z"]
+    arxiv, hf = [], {}
+    for n, (day, when) in enumerate(zip(weekdays, submitted, strict=True)):
+        arxiv += [
+            ArxivPaper(f"2407.5{n}001", f"Dense retrieval trick {n}", published=when,
+                       categories=("cs.IR",),
+                       abstract=f"We propose a retrieval method. It gains {n + 2} points."),
+            ArxivPaper(f"2407.5{n}002", f"Parsing study {n}", published=when,
+                       categories=("cs.CL",),
+                       abstract=f"We study parsing. It gains {n + 3} points."),
+        ]
+        hf[day] = [
+            hf_item(f"2407.6{n}001", f"Popular video model {n}", upvotes=90, day=day,
+                    abstract=f"We propose a video model. It gains {n + 4} points."),
+            # also in the arXiv listing of that day: merged into one entry
+            hf_item(f"2407.5{n}002", f"Parsing study {n}", upvotes=7, day=day,
+                    abstract=f"We study parsing. It gains {n + 3} points."),
+        ]
+    profile = write(tmp_path / "p.toml",
+                    'categories = ["cs.IR"]\n[keywords]\nretrieval = 2.0\n')
+    with FakeHF(hf) as hf_server, FakeArxivAPI(arxiv) as api:
+        monkeypatch.setenv("PAPERDIGEST_HF_URL", hf_server.url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", api.api_url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_INTERVAL", "0")
+        result = run("backfill", "--from", "2024-07-22", "--to", "2024-07-28", "--source",
+                     "hf+arxiv:cs.CL,cs.IR", "--backend", "extractive", "--lang", "en",
+                     "--db", str(tmp_path / "p.db"), "--out", str(tmp_path / "out"),
+                     "--profile", str(profile), "--no-progress")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(tmp_path / "out").as_posix()
+                     for p in (tmp_path / "out").rglob("??.en.md"))
+    assert written == [f"2024/07/{d}.en.md" for d in ("22", "23", "24", "25", "26")]
+    for n, day in enumerate(weekdays):
+        path = tmp_path / "out" / f"2024/07/{day[-2:]}.en.md"
+        digest = parse_digest(path.read_text("utf-8"))
+        ids = [e.id for e in digest.entries]
+        assert ids[0] == f"2407.5{n}001"  # the retrieval paper first, though it has no votes
+        assert sorted(ids) == sorted({f"2407.5{n}001", f"2407.5{n}002", f"2407.6{n}001"})
+        assert "keyword retrieval" in (digest.entries[0].why or "")
+        assert all(e.why for e in digest.entries)
+    with Store(tmp_path / "p.db") as store:
+        assert store.count_summaries() == 15  # 3 papers a weekday, each summarized once
