@@ -11,10 +11,13 @@ middleware around the app:
   ``Last-Modified`` (the database's change time); ``If-None-Match`` / ``If-Modified-Since`` get
   ``304 Not Modified``.
 - ``HEAD`` is answered for every ``GET`` route: the same status and headers, no body.
+- One render per answer: requests for an answer that is being rendered wait for it instead of
+  rendering it again (50 readers opening a feed right after a digest cost one render, not 50).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import hashlib
 import os
@@ -110,6 +113,9 @@ class ResponseCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.renders = 0  # times the app was asked for a cacheable answer
+        # answers being rendered now, by request and database version: later requests wait
+        self._inflight: dict[tuple[tuple[str, bytes], str], asyncio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -131,18 +137,34 @@ class ResponseCache:
             validators = [(b"etag", etag.encode()), (b"last-modified", modified.encode())]
             await _send(send, 304, validators, b"", head=True)
             return
+        entry = self._lookup(key, version)
+        while entry is None and (key, version) in self._inflight:
+            # the same answer is being rendered: wait for it (and if that render was not kept,
+            # e.g. an error, for whoever renders it next)
+            await self._inflight[(key, version)].wait()
+            entry = self._lookup(key, version)
+        if entry is not None:
+            await _send(send, 200, entry.headers, entry.body, head=head)
+            return
+        done = asyncio.Event()
+        self._inflight[(key, version)] = done
+        try:
+            self.renders += 1
+            await self._fill(scope, receive, send, key, version, etag, modified, head)
+        finally:
+            if self._inflight.get((key, version)) is done:
+                del self._inflight[(key, version)]
+            done.set()
+
+    def _lookup(self, key: tuple[str, bytes], version: str) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry.version == version:
                 self._entries.move_to_end(key)
                 self.hits += 1
-            else:
-                entry = None
-                self.misses += 1
-        if entry is not None:
-            await _send(send, 200, entry.headers, entry.body, head=head)
-            return
-        await self._fill(scope, receive, send, key, version, etag, modified, head)
+                return entry
+            self.misses += 1
+            return None
 
     async def _fill(self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes],
                     version: str, etag: str, modified: str, head: bool) -> None:
