@@ -17,22 +17,12 @@ from paperdigest.render.html import build_site
 from paperdigest.render.provenance import READER_PROBLEMS
 from paperdigest.store import Store
 from sitedata import FLAGGED_ID, MODEL_INSTRUCTION, REPAIRED_ID, add_check_records, make_db
-from test_site_browser import _CONTRAST, ARGS, CHROMIUM, DESKTOP, PHONE, Page, _unavailable
+from test_site_browser import _CONTRAST, DESKTOP, PHONE, Page, _unavailable
 
 pytestmark = pytest.mark.skipif(_unavailable() is not None, reason=str(_unavailable()))
 
 OLDER = dt.date(2024, 7, 19)
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
