@@ -191,7 +191,7 @@ MIN_CLAUSE_CHARS = 40
 # …", "To address …"): a sentence only once a comma has closed it and the main clause begun.
 _INTRODUCTORY = re.compile(
     r"^(?:\w+ing|to|by|in|on|for|with|upon|following|despite|after|before|through|via|unlike|"
-    r"given|based|as|from|while|when|although|though|since|because|if|unlike)\b",
+    r"given|based|as|from|while|when|although|though|since|because|if)\b",
     re.IGNORECASE,
 )
 
