@@ -115,6 +115,11 @@ def test_a_summary_still_failing_is_flagged_and_a_rerun_leaves_it_alone(
         assert "1 flagged" in last_lines[0]
         assert last_lines[1].startswith(f"flagged: {PAPER_ID}: numbers: Performance Highlights")
         assert "key_figures:" in last_lines[1]
+        # What people read is the finding; the instruction is for the model's repair round only.
+        assert "Use only numbers" not in last_lines[1]
+        assert "Include at least one" not in last_lines[1]
+        repair_prompt = json.dumps(server.chat_requests[1], ensure_ascii=False)
+        assert "Use only numbers that are in the text." in repair_prompt
         data = json.loads(report.read_text(encoding="utf-8"))
         (flagged,) = data["flagged"]
         assert flagged["id"] == PAPER_ID and flagged["attempts"] == 3

@@ -54,18 +54,34 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Problem:
-    """One failed check: which check, and what is wrong (also fed back to the model)."""
+    """One failed check: which check, what is wrong (``message``, what people read: the CLI's
+    ``flagged:`` lines, reports) and what the model should do about it (``advice``, only in the
+    feedback of a repair round: :attr:`feedback`)."""
 
     check: str
     message: str
     section: str | None = None  # a section key when the problem is in one section
+    advice: str = ""
+
+    @property
+    def feedback(self) -> str:
+        """The finding and the instruction, as a repair prompt gives them to the model."""
+        return f"{self.message} {self.advice}".strip()
 
     def to_dict(self) -> dict[str, str]:
-        return {"check": self.check, "message": self.message}
+        data = {"check": self.check, "message": self.message}
+        if self.advice:
+            data["advice"] = self.advice
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, str]) -> Problem:
-        return cls(str(data["check"]), str(data["message"]), data.get("section"))
+        return cls(
+            str(data["check"]),
+            str(data["message"]),
+            data.get("section"),
+            str(data.get("advice", "")),
+        )
 
 
 @dataclass(frozen=True)

@@ -53,9 +53,9 @@ def check_numbers(item: CheckInput) -> list[Problem]:
             problems.append(
                 Problem(
                     "numbers",
-                    f"{_label(key)} has numbers the paper text does not give: {_join(missing)}. "
-                    "Use only numbers that are in the text.",
+                    f"{_label(key)} has numbers the paper text does not give: {_join(missing)}.",
                     key,
+                    "Use only numbers that are in the text.",
                 )
             )
     return problems
@@ -70,8 +70,9 @@ def check_names(item: CheckInput) -> list[Problem]:
                 Problem(
                     "names",
                     f"{_label(key)} names things the paper text does not mention: "
-                    f"{_join(missing)}. Use only names and acronyms that are in the text.",
+                    f"{_join(missing)}.",
                     key,
+                    "Use only names and acronyms that are in the text.",
                 )
             )
     return problems
@@ -93,9 +94,10 @@ def check_language(item: CheckInput) -> list[Problem]:
                 Problem(
                     "language",
                     f"{_label(key)} is not written in {language} ({share:.0%} of its letters "
-                    f"outside parentheses are {language}). Write it in {language}; keep English "
-                    "only for names and for terms in parentheses.",
+                    f"outside parentheses are {language}).",
                     key,
+                    f"Write it in {language}; keep English only for names and for terms in "
+                    "parentheses.",
                 )
             )
     whole = " ".join(text for _, text in present)
@@ -105,9 +107,9 @@ def check_language(item: CheckInput) -> list[Problem]:
             Problem(
                 "language",
                 f"only {share:.0%} of the summary's letters outside parentheses are {language} "
-                f"(at least {MIN_LANGUAGE_SHARE:.0%} needed). Translate the English phrases into "
-                f"{language}; put an English term in parentheses after its {language} "
-                "translation.",
+                f"(at least {MIN_LANGUAGE_SHARE:.0%} needed).",
+                advice=f"Translate the English phrases into {language}; put an English term in "
+                f"parentheses after its {language} translation.",
             )
         )
     return problems
@@ -133,18 +135,18 @@ def check_structure(item: CheckInput) -> list[Problem]:
             problems.append(
                 Problem(
                     "structure",
-                    f"{_label(key)} is too short ({len(text)} characters; at least {low}). "
-                    "Write two or three full sentences.",
+                    f"{_label(key)} is too short ({len(text)} characters; at least {low}).",
                     key,
+                    "Write two or three full sentences.",
                 )
             )
         elif len(text) > high:
             problems.append(
                 Problem(
                     "structure",
-                    f"{_label(key)} is too long ({len(text)} characters; at most {high}). "
-                    "Keep it to two or three sentences.",
+                    f"{_label(key)} is too long ({len(text)} characters; at most {high}).",
                     key,
+                    "Keep it to two or three sentences.",
                 )
             )
     # The faithful writer's "nothing faithful for this part" may stand in two sections: the
@@ -157,9 +159,9 @@ def check_structure(item: CheckInput) -> list[Problem]:
                 Problem(
                     "structure",
                     f"{_label(ka)} and {_label(kb)} repeat each other ({overlap:.0%} of words "
-                    f"shared; at most {MAX_OVERLAP:.0%}). Each section must say something "
-                    "different.",
+                    f"shared; at most {MAX_OVERLAP:.0%}).",
                     kb,
+                    "Each section must say something different.",
                 )
             )
     return problems
@@ -239,9 +241,9 @@ def check_leakage(item: CheckInput) -> list[Problem]:
             problems.append(
                 Problem(
                     "leakage",
-                    f"{_label(key)} contains {', '.join(found)}. Write only the summary itself, "
-                    "about this paper.",
+                    f"{_label(key)} contains {', '.join(found)}.",
                     key,
+                    "Write only the summary itself, about this paper.",
                 )
             )
     return problems
@@ -280,8 +282,9 @@ def check_key_figures(item: CheckInput) -> list[Problem]:
         Problem(
             "key_figures",
             f"Performance Highlights gives none of the results the abstract reports "
-            f"({_join(figures)}). Include at least one of them exactly as the text gives it.",
+            f"({_join(figures)}).",
             "performance_highlights",
+            "Include at least one of them exactly as the text gives it.",
         )
     ]
 

@@ -60,9 +60,9 @@ def check_script(item: CheckInput) -> list[Problem]:
             problems.append(
                 Problem(
                     "script",
-                    f"{_label(key)} has words in another script: {', '.join(found[:4])}. "
-                    "Write them in the summary's language, or keep the English term.",
+                    f"{_label(key)} has words in another script: {', '.join(found[:4])}.",
                     key,
+                    "Write them in the summary's language, or keep the English term.",
                 )
             )
     return problems
@@ -119,8 +119,9 @@ def check_vacuous(item: CheckInput) -> list[Problem]:
                 Problem(
                     "vacuous",
                     f"{_label(key)} has a sentence that could be about any paper: "
-                    f"{_quote(empty[0])}. Say what this paper does, with its own terms.",
+                    f"{_quote(empty[0])}.",
                     key,
+                    "Say what this paper does, with its own terms.",
                 )
             )
     return problems

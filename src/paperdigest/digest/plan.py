@@ -145,7 +145,7 @@ def _reuse_or_repair(
     options: PlanOptions,
 ) -> Intent:
     if options.repair_flagged and problems:
-        feedback = tuple(p.message for p in problems)
+        feedback = tuple(p.feedback for p in problems)
         return Summarize(paper, key, input_text, problems=feedback, previous=stored)
     return Reuse(paper, stored, input_text)
 

@@ -116,7 +116,7 @@ def summarize_checked(
         attempts.append(attempt)
         if not attempt.problems:
             break
-        feedback = [p.message for p in attempt.problems]
+        feedback = [p.feedback for p in attempt.problems]
     candidates = list(attempts)
     if previous is not None:
         candidates.insert(0, Attempt(previous, tuple(check(previous))))
