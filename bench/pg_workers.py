@@ -11,6 +11,13 @@ Uses $PAPERDIGEST_TEST_PG_URL when set, else starts a throwaway server with scri
 
     .venv/bin/python bench/pg_workers.py [--days 10] [--per-day 20] [--latency 1.0]
                                          [--concurrency 4] [--workers 1,2,4]
+                                         [--compare SRC_DIR] [--repeat 1]
+
+Besides the wall time, each run reports the CPU seconds (user + system) its worker processes
+used, from ``os.wait4``: on a shared machine the wall time depends on what else runs, the CPU
+a worker spends does much less. ``--compare SRC_DIR`` runs every configuration twice, side by
+side: once with another checkout's ``src`` folder first on PYTHONPATH (e.g. the main branch
+exported with ``git archive main src | tar -x -C /tmp/base``) and once with this one.
 """
 
 from __future__ import annotations
@@ -73,9 +80,11 @@ def hf_days(days: int, per_day: int) -> dict[str, list[dict[str, Any]]]:
 
 
 def worker(work: Path, tag: str, hf: FakeHF, llm: FakeOpenAI, db: str, days: int,
-           concurrency: int) -> subprocess.Popen[str]:
+           concurrency: int, src: str = "") -> subprocess.Popen[str]:
     env = dict(os.environ, PAPERDIGEST_HOME=str(work / f"home-{tag}"),
                PAPERDIGEST_HF_URL=hf.url, PAPERDIGEST_FULLTEXT="0")
+    if src:
+        env["PYTHONPATH"] = src
     last = FIRST + dt.timedelta(days=days - 1)
     cmd = [sys.executable, "-m", "paperdigest", "backfill", "--from", FIRST.isoformat(),
            "--to", last.isoformat(), "--source", "hf", "--backend", "openai", "--base-url",
@@ -83,6 +92,18 @@ def worker(work: Path, tag: str, hf: FakeHF, llm: FakeOpenAI, db: str, days: int
            "--out", str(work / "out"), "--no-progress", "--repairs", "0", "--no-fulltext"]
     log = open(work / f"worker-{tag}.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def reap(procs: list[subprocess.Popen[str]]) -> tuple[list[int], float]:
+    """Wait for every process; their exit codes and the CPU seconds (user + system) they used."""
+    codes: list[int] = []
+    cpu = 0.0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        codes.append(proc.returncode)
+        cpu += usage.ru_utime + usage.ru_stime
+    return codes, cpu
 
 
 def tally(db: str, llm: FakeOpenAI) -> dict[str, Any]:
@@ -108,23 +129,31 @@ def tally(db: str, llm: FakeOpenAI) -> dict[str, Any]:
 
 
 def run_workers(
-    admin: str, n: int, args: argparse.Namespace, days: dict[str, Any]
+    admin: str, n: int, args: argparse.Namespace, days: dict[str, Any], src: str = ""
 ) -> dict[str, Any]:
     db = fresh_database(admin, f"bench_w{n}")
     with tempfile.TemporaryDirectory() as tmp, FakeHF(days) as hf, \
             FakeOpenAI(latency=args.latency) as llm:
         work = Path(tmp)
+        load = os.getloadavg()[0]
         start = time.perf_counter()
-        procs = [worker(work, str(k), hf, llm, db, args.days, args.concurrency)
+        procs = [worker(work, str(k), hf, llm, db, args.days, args.concurrency, src)
                  for k in range(n)]
-        codes = [p.wait(timeout=3600) for p in procs]
+        codes, cpu = reap(procs)
         wall = time.perf_counter() - start
         if any(codes):
             logs = (work / "worker-0.log").read_text()[-2000:]
             raise SystemExit(f"workers exited with {codes}:\n{logs}")
         files = sum(1 for p in (work / "out").rglob("*.md") if p.name != "README.md")
-        return {"workers": n, "wall_s": round(wall, 2), "digest_files": files,
+        return {"workers": n, "code": src or "this", "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "cpu_per_paper_ms": round(1000 * cpu / paper_count(args), 1),
+                "load_before": round(load, 2), "digest_files": files,
                 "max_in_flight": llm.max_in_flight, **tally(db, llm)}
+
+
+def paper_count(args: argparse.Namespace) -> int:
+    return int(args.days * args.per_day)
 
 
 def run_kill(admin: str, args: argparse.Namespace, days: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +172,7 @@ def run_kill(admin: str, args: argparse.Namespace, days: dict[str, Any]) -> dict
         procs[0].wait()
         killed_at = len(llm.chat_requests)
         replacement = worker(work, "r", hf, llm, db, args.days, args.concurrency)
-        codes = [procs[1].wait(timeout=3600), replacement.wait(timeout=3600)]
+        codes, _ = reap([procs[1], replacement])
         wall = time.perf_counter() - start
         if any(codes):
             raise SystemExit(f"workers exited with {codes}")
@@ -160,6 +189,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--compare", metavar="SRC_DIR", default="",
+                        help="also run every configuration with this src folder, side by side")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of every configuration")
     args = parser.parse_args()
     days = hf_days(args.days, args.per_day)
     total = args.days * args.per_day
@@ -169,14 +201,18 @@ def main() -> None:
     results: dict[str, Any] = {"papers": total, "latency_s": args.latency,
                                "concurrency_per_worker": args.concurrency, "runs": []}
     with postgres() as admin:
-        base: dict[str, Any] | None = None
-        for n in [int(x) for x in args.workers.split(",")]:
-            row = run_workers(admin, n, args, days)
-            base = base or row
-            row["scaling"] = round(base["wall_s"] / (n * row["wall_s"]), 3)
-            row["work_scaling"] = round(base["work_s"] / (n * max(row["work_s"], 1.0)), 3)
-            results["runs"].append(row)
-            print(json.dumps(row), flush=True)
+        codes = ([str(Path(args.compare).resolve())] if args.compare else []) + [""]
+        base: dict[str, dict[str, Any]] = {}
+        for _ in range(max(1, args.repeat)):
+            for n in [int(x) for x in args.workers.split(",")]:
+                for src in codes:
+                    row = run_workers(admin, n, args, days, src)
+                    first = base.setdefault(src, row)
+                    row["scaling"] = round(first["wall_s"] / (n * row["wall_s"]), 3)
+                    row["work_scaling"] = round(
+                        first["work_s"] / (n * max(row["work_s"], 1.0)), 3)
+                    results["runs"].append(row)
+                    print(json.dumps(row), flush=True)
         if not args.no_kill:
             results["kill"] = run_kill(admin, args, days)
             print(json.dumps({"kill": results["kill"]}), flush=True)

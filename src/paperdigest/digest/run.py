@@ -185,9 +185,10 @@ def plan_lazily(
     version = checks_version()
     for paper in papers:
         text = build_input(paper)
-        stored = store.find_summary(key_for(paper, text, parts))
-        if stored is None and not options.force:
-            stored, text = _by_id(store, paper, text, parts)
+        if options.force:
+            stored = store.find_summary(key_for(paper, text, parts))
+        else:
+            stored, text = _stored(store, paper, text, parts)
         checks: StoredChecks | None = None
         if stored is not None and stored.id is not None:
             record = load_checks(store, stored.id)
@@ -223,24 +224,25 @@ def read_listing(
 
 def _input_counts(store: Store, papers: Sequence[Paper], lang: str) -> tuple[tuple[str, int], ...]:
     """How many of the digest's summaries read each kind of input (full text, abstract)."""
-    from ..render.provenance import load_record
+    from ..store.fulltext import input_sources
 
     counts: dict[str, int] = {}
-    for paper in papers:
-        summary = store.latest_summary(paper.id, lang)
-        if summary is not None:
-            source = load_record(store, summary).input_source
-            counts[source] = counts.get(source, 0) + 1
+    for source in input_sources(store, [p.id for p in papers], lang).values():
+        counts[source] = counts.get(source, 0) + 1
     order = ("html", "pdf", "abstract", "unknown")
     return tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9))
 
 
-def _by_id(
+def _stored(
     store: Store, paper: Paper, text: str, parts: KeyParts
 ) -> tuple[Summary | None, str]:
-    """A stored summary of the paper made from another input of the same kind, with the input
-    it was made from (its checks run against that), else (None, ``text``)."""
-    earlier = store.summary_of_paper(key_for(paper, text, parts))
+    """The stored summary of the paper made from ``text``; else one made from another input
+    of the same kind, with the input it was made from (its checks run against that); else
+    (None, ``text``). One query."""
+    key = key_for(paper, text, parts)
+    earlier = store.summary_of_paper(key, exact_first=True)
+    if earlier is not None and earlier.input_hash == key.input_hash:
+        return earlier, text
     if earlier is None or earlier.id is None:
         return None, text
     earlier_text = store.input_text(earlier.id)

@@ -33,6 +33,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass
 
 from ..errors import (
@@ -42,6 +43,7 @@ from ..errors import (
     BudgetExhausted,
     ConfigError,
     ServerTrouble,
+    StoreError,
 )
 from ..prompts import PromptSet
 from ..store import Store
@@ -68,6 +70,13 @@ class SchedulerOptions:
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
     hand_over: bool = False  # leave papers other live runs are making to them (see _loop)
     breaker: int = 2  # timeouts or lost connections in a row (across papers) that stop the run
+
+
+def _clean(future: Future[Checked]) -> bool:
+    """A finished request whose outcome cannot stop new work (no error of any kind)."""
+    if future.cancelled() or future.exception() is not None:
+        return False
+    return future.result().error is None
 
 
 class Scheduler:
@@ -134,8 +143,14 @@ class Scheduler:
                 if time.monotonic() - last_beat >= every:
                     heartbeat(self.store, [i.key for i in self.pending.values()])
                     last_beat = time.monotonic()
-                for future in finished:
-                    self._settle(self.pending.pop(future), future)
+                done = [(self.pending.pop(future), future) for future in finished]
+                if all(_clean(future) for _, future in done):
+                    # the freed slots take their next papers before the answers are saved:
+                    # the server is not kept waiting on this thread's database writes (after
+                    # a failure, the failure is recorded first: it may stop new work)
+                    self._fill(pool)
+                for intent, future in done:
+                    self._settle(intent, future)
                 continue
             if self.queue or not self.exhausted:
                 continue
@@ -217,11 +232,16 @@ class Scheduler:
         self.pending[future] = intent
 
     def _settle(self, intent: Summarize, future: Future[Checked]) -> None:
-        """Record one finished future, then release its claim."""
+        """Record one finished future and release its claim, in one commit (a summary is
+        never stored without its check results, nor its claim released before it is)."""
         try:
-            self._record(intent, future)
-        finally:
-            release(self.store, [intent.key])
+            with self.store.transaction():
+                self._record(intent, future)
+                release(self.store, [intent.key])
+        except BaseException:
+            with suppress(StoreError):
+                release(self.store, [intent.key])
+            raise
 
     def _record(self, intent: Summarize, future: Future[Checked]) -> None:
         tally, paper = self.tally, intent.paper

@@ -95,6 +95,7 @@ class Store:
     extra). The same methods and SQL serve both; :mod:`.engine` holds what differs."""
 
     db: Connection
+    _depth = 0  # open transaction() blocks: 0 outside a transaction
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.readonly = readonly
@@ -158,11 +159,22 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
+        """A write transaction. Nested in another one, it joins it: the writes commit (or roll
+        back) together with the outer transaction's, in one commit (a run saves a summary, its
+        check results and the release of its claim at once)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
         errors = self.engine.errors
         try:
             self.db.execute(self.engine.begin)
         except errors as exc:
             raise StoreError(f"cannot write to {self.location}: {_one_line(exc)}") from None
+        self._depth = 1
         try:
             yield self.db
         except errors as exc:  # read-only file, full disk, lock timeout, a constraint
@@ -175,6 +187,7 @@ class Store:
             raise
         else:
             try:
+                self._depth = 0
                 self.db.execute("COMMIT")
             except errors as exc:
                 self._rollback()
@@ -185,6 +198,7 @@ class Store:
     def _rollback(self) -> None:
         """Roll back if a transaction is still open (SQLite ends it by itself on some errors,
         such as a full disk; a second ROLLBACK would hide the real error)."""
+        self._depth = 0
         if self.db.in_transaction:
             with suppress(*self.engine.errors):
                 self.db.execute("ROLLBACK")
@@ -392,14 +406,17 @@ class Store:
         ).fetchone()
         return _summary(row) if row else None
 
-    def summary_of_paper(self, key: SummaryKey) -> Summary | None:
+    def summary_of_paper(self, key: SummaryKey, *, exact_first: bool = False) -> Summary | None:
         """The newest summary of ``key``'s paper with its language, backend, model and prompt
         version, whatever input it was made from (a paper is summarized once, however many
-        sources and days list it)."""
+        sources and days list it). With ``exact_first``, the one made from ``key``'s input
+        when there is one (:meth:`find_summary` and this method in one query)."""
+        exact = "(input_hash = ?) DESC, " if exact_first else ""
         row = self.db.execute(
             "SELECT * FROM summaries WHERE paper_id = ? AND lang = ? AND backend = ? AND model = ?"
-            " AND prompt_version = ? ORDER BY created_at DESC, id DESC LIMIT 1",
-            (key.paper_id, key.lang, key.backend, key.model, key.prompt_version),
+            f" AND prompt_version = ? ORDER BY {exact}created_at DESC, id DESC LIMIT 1",
+            (key.paper_id, key.lang, key.backend, key.model, key.prompt_version,
+             *((key.input_hash,) if exact_first else ())),
         ).fetchone()
         return _summary(row) if row else None
 

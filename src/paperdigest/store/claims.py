@@ -28,6 +28,13 @@ _WHERE = (
 )
 
 
+_LOOK = (
+    f"SELECT EXISTS (SELECT 1 FROM summaries WHERE {_WHERE}) AS done, "
+    f"(SELECT owner FROM claims WHERE {_WHERE}) AS owner, "
+    f"(SELECT heartbeat FROM claims WHERE {_WHERE}) AS heartbeat"
+)
+
+
 def owner_id() -> str:
     return f"{HOST}:{os.getpid()}"
 
@@ -71,13 +78,13 @@ def claim(
     with store.transaction() as db:
         # PostgreSQL: one claimer per key at a time (SQLite's BEGIN IMMEDIATE already is)
         store.engine.serialize(db, "claim:" + "\x1f".join(_key(key)))
-        if check_done and db.execute(
-            f"SELECT 1 FROM summaries WHERE {_WHERE}", _key(key)
-        ).fetchone():
+        # the summary and the claim read in one statement, so from one snapshot: a run saves
+        # a summary before (or as) it releases its claim, so no claim and no summary means
+        # nobody has made it, and a summary committed meanwhile cannot be missed
+        row = db.execute(_LOOK, _key(key) * 3).fetchone()
+        if check_done and row["done"]:
             return ClaimResult("done")
-        row = db.execute(f"SELECT owner, heartbeat FROM claims WHERE {_WHERE}",
-                         _key(key)).fetchone()
-        if row is not None and row["owner"] != me:
+        if row["owner"] is not None and row["owner"] != me:
             fresh = current - float(row["heartbeat"]) < ttl
             if fresh and _alive(row["owner"]):
                 return ClaimResult("busy", row["owner"])

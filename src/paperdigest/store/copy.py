@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import StoreError
 from . import Store
+from .engine import PgConnection
 
 # In foreign-key order: a row's parents are copied before it.
 TABLES = (
@@ -104,6 +105,9 @@ def copy_store(source: Store, target: Store) -> list[TableCopy]:
             _search_upkeep(db, on=False)
         for table in tables:
             names = columns[table]
+            if isinstance(db, PgConnection):  # COPY: one stream per table
+                db.copy_rows(table, names, _rows(source, table, names))
+                continue
             insert = (
                 f"INSERT INTO {table} ({', '.join(names)}) "
                 f"VALUES ({', '.join('?' * len(names))})"
