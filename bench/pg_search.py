@@ -67,9 +67,9 @@ def main() -> None:
                         continue
                     if sql is None:
                         continue
-                    text, params = sql.ranked_sql()
+                    text, params, _ = sql.ranked_sql(20, 0)
                     t = time.perf_counter()
-                    con.execute(to_format(text), [*params, 20, 0]).fetchall()
+                    con.execute(to_format(text), params).fetchall()
                     if round_:
                         bare.append((time.perf_counter() - t) * 1000)
 

@@ -49,6 +49,8 @@ class SearchResults:
     limit: int
     offset: int
     hits: tuple[SearchHit, ...]
+    # PostgreSQL ranks a bounded window of matches: True when ``total`` is a lower bound
+    total_capped: bool = False
 
 
 def match_expression(query: str) -> str:
@@ -83,8 +85,8 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> Sea
     if store.is_postgres:
         from .search_pg import search_postgres
 
-        total, expression, pg_hits = search_postgres(store, query, limit, offset)
-        return SearchResults(query, expression, total, limit, offset, tuple(pg_hits))
+        total, capped, expression, pg_hits = search_postgres(store, query, limit, offset)
+        return SearchResults(query, expression, total, limit, offset, tuple(pg_hits), capped)
     expression = match_expression(query)
     db = store.db
     try:

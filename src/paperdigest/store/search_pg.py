@@ -9,8 +9,14 @@ a multi-word term or a quoted phrase matches in order (``<->``), terms are ANDed
 Hangul also matches inside a longer word through the trigram index (``모델`` finds
 ``언어모델``): the ``simple`` parser splits Korean only at spaces.
 
-Ranking is ``ts_rank`` with the same column order of weights as SQLite's BM25; snippets are
-made here, linear in the text, with the matches in ``<mark>`` (see :func:`.search._make_hits`).
+Ranking is ``ts_rank`` with the same column order of weights as SQLite's BM25, over a bounded
+window: the :data:`RANK_WINDOW` newest matches (by paper id: arXiv ids grow with time), or more
+when a later page asks for them. ``ts_rank`` reads each ranked row's whole ``tsvector``; a word
+found in most of 100,000 papers would otherwise be ranked over all of them (seconds) to show 20.
+A query with fewer matches than the window (names, rare words, most phrases) is ranked over all
+of them, exactly as before; the total is counted in the same statement, exact below the window
+and reported as a lower bound (``capped``) at it. Snippets are made here, linear in the text,
+with the matches in ``<mark>`` (see :func:`.search._make_hits`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from .search_text import (
 _LEXEME = re.compile(r"[^\W_]+")
 _WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"  # D abstract, C summaries, B authors, A title
 _TEXT_CAP = 50_000  # characters of one field read for a snippet
+RANK_WINDOW = 1_000  # matches ranked by ts_rank at most (the newest), unless a page needs more
 
 
 def tsquery_term(text: str, is_phrase: bool) -> str | None:
@@ -64,13 +71,22 @@ class PgQuery:
     def expression(self) -> str:
         return " & ".join(self.parts)
 
-    def ranked_sql(self) -> tuple[str, list[Any]]:
-        """The ranked page of doc ids (``LIMIT ? OFFSET ?`` to add to the parameters)."""
+    def ranked_sql(self, limit: int, offset: int) -> tuple[str, list[Any], int]:
+        """One page of ranked doc ids with the number of matches ranked, and the window: the
+        ``(doc, rank, matches)`` rows of the page, best first, ranked over the newest
+        ``window`` + 1 matches (``matches`` <= ``window``: every match was ranked, so it is
+        the exact total; otherwise there are more than ``window``)."""
+        window = max(RANK_WINDOW, offset + limit)
         return (
-            f"SELECT doc, ts_rank({_WEIGHTS}, tsv, to_tsquery('simple', ?)) AS rank "
-            f"FROM search_docs WHERE {self.where} ORDER BY rank DESC, doc LIMIT ? OFFSET ?",
-            # ranked on any term (a Korean term found only inside a word ranks on the others)
-            [" | ".join(self.parts), *self.params],
+            f"SELECT doc, ts_rank({_WEIGHTS}, tsv, to_tsquery('simple', ?)) AS rank, "
+            "count(*) OVER () AS matches "
+            f"FROM (SELECT doc, tsv FROM search_docs WHERE {self.where} "
+            "ORDER BY paper_id DESC LIMIT ?) AS newest "
+            "ORDER BY rank DESC, doc LIMIT ? OFFSET ?",
+            # ranked on any term (a Korean term found only inside a word ranks on the others);
+            # one match past the window tells a full window from an exact count
+            [" | ".join(self.parts), *self.params, window + 1, limit, offset],
+            window,
         )
 
 
@@ -99,20 +115,28 @@ def pg_query(query: str) -> PgQuery | None:
 
 def search_postgres(
     store: Store, query: str, limit: int, offset: int
-) -> tuple[int, str, list[SearchHit]]:
-    """``(total, tsquery, hits)`` for ``query`` (already checked: limit, offset, not an id)."""
+) -> tuple[int, bool, str, list[SearchHit]]:
+    """``(total, capped, tsquery, hits)`` for ``query`` (already checked: limit, offset, not
+    an id); ``capped``: there are at least ``total`` matches (the ranking window is full)."""
     sql = pg_query(query)
     if sql is None:
-        return 0, "", []
+        return 0, False, "", []
     expression, where, params, words = sql.expression, sql.where, list(sql.params), sql.words
     db = store.db
-    total = int(db.execute(f"SELECT count(*) FROM search_docs WHERE {where}", params)
-                .fetchone()[0])
-    ranked_sql, ranked_params = sql.ranked_sql()
-    ranked = db.execute(ranked_sql, [*ranked_params, limit, offset]).fetchall()
+    ranked_sql, ranked_params, window = sql.ranked_sql(limit, offset)
+    ranked = db.execute(ranked_sql, ranked_params).fetchall()
+    if ranked:
+        total = int(ranked[0][2])
+    else:  # a page past the last match: count them (up to one past the window)
+        total = int(db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM search_docs WHERE {where} LIMIT ?) AS m",
+            [*params, window + 1],
+        ).fetchone()[0])
+    capped = total > window
+    total = min(total, window)
     order = [(int(r[0]), -float(r[1])) for r in ranked]  # lower is better, as on SQLite
     if not order:
-        return total, expression, []
+        return total, capped, expression, []
     rows = db.execute(
         f"SELECT d.doc, d.paper_id, d.title, left(d.summaries, {_TEXT_CAP}), "
         f"left(d.abstract, {_TEXT_CAP}), left(d.authors, {_TEXT_CAP}), p.title, p.authors, "
@@ -133,4 +157,4 @@ def search_postgres(
             _excerpt(text or "", words) or (text or "")[:160] for text in values[3 : 3 + n]
         ]
         by_doc[int(values[0])] = values
-    return total, expression, _make_hits(order, by_doc)
+    return total, capped, expression, _make_hits(order, by_doc)

@@ -325,6 +325,7 @@ def create_app(
         return {
             "query": results.query,
             "total": results.total,
+            "total_capped": results.total_capped,
             "limit": results.limit,
             "offset": results.offset,
             "hits": [

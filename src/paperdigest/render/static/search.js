@@ -84,7 +84,7 @@
   function show(result, terms) {
     list.textContent = "";
     var total = result.total;
-    status.textContent = total ? status.getAttribute("data-count").replace("{n}", total)
+    status.textContent = total ? status.getAttribute("data-count").replace("{n}", total + (result.capped ? "+" : ""))
                                : status.getAttribute("data-none");
     result.items.forEach(function (d) {
       var li = document.createElement("li");
@@ -114,7 +114,7 @@
     }).then(function (res) {
       if (mine !== seq) return;
       if (!res.ok) { list.textContent = ""; status.textContent = status.getAttribute("data-error") + (res.j.detail || ""); return; }
-      show({ total: res.j.total, items: res.j.hits.map(function (h) {
+      show({ total: res.j.total, capped: res.j.total_capped, items: res.j.hits.map(function (h) {
         return { id: h.id, title: h.title, authors: h.authors.join(", "), day: h.days[0] || "",
                  votes: h.upvotes, text: h.snippet || "" };
       }) }, terms);
