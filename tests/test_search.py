@@ -222,3 +222,36 @@ def test_korean_words_inside_longer_words_are_found_on_postgres(pg_url: str) -> 
         assert "대규모<mark>언어모델</mark>의" in hit.snippet_html
         assert search(s, "언어모델 nothinglikethis").total == 0  # terms are ANDed
         assert search(s, "추론").total == 1 and search(s, "없는말").total == 0
+
+
+def test_a_common_word_is_ranked_over_the_newest_matches(
+    db_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL ranks a bounded window of matches (the newest by paper id) and says when
+    the total is a lower bound; a page past the window widens it. SQLite ranks them all."""
+    from paperdigest.store import search_pg
+
+    monkeypatch.setattr(search_pg, "RANK_WINDOW", 3)
+    with Store(db_target) as s:
+        papers = [
+            Paper(id="2407.00001", title="Graph graph graph networks", abstract="graph"),
+            *(Paper(id=f"2407.0000{n}", title=f"Study {n}", abstract="a graph inside")
+              for n in range(2, 6)),
+        ]
+        s.save_listing(DAY, papers, "test")
+        first = search(s, "graph", limit=2)
+        every = search(s, "graph", limit=5)
+        past = search(s, "graph", limit=2, offset=10)
+        if s.is_postgres:
+            assert (first.total, first.total_capped) == (3, True)  # at least 3
+            # ranked: the newest 3 + 1 (one more tells a full window from an exact count),
+            # 2407.00005..00002; the best match overall is outside it
+            assert [h.paper_id for h in first.hits] == ["2407.00002", "2407.00003"]
+        else:
+            assert (first.total, first.total_capped) == (5, False)
+            assert first.hits[0].paper_id == "2407.00001"
+        # a page needing more matches than the window ranks them all, best first
+        assert (every.total, every.total_capped) == (5, False)
+        assert every.hits[0].paper_id == "2407.00001"
+        assert {h.paper_id for h in every.hits} == {p.id for p in papers}
+        assert (past.total, past.total_capped, past.hits) == (5, False, ())

@@ -107,6 +107,7 @@ class Scheduler:
         self.limit = limit
         self.fatal: AppError | None = None
         self.pending: dict[Future[Checked], Summarize] = {}
+        self.settling: list[tuple[Summarize, Future[Checked]]] = []  # finished, being saved
         self.queue: deque[Summarize] = deque()  # planned, waiting for a worker
         self.deferred: list[tuple[Summarize, str]] = []  # held by another live run
         self.exhausted = False  # every intent has been pulled
@@ -143,14 +144,15 @@ class Scheduler:
                 if time.monotonic() - last_beat >= every:
                     heartbeat(self.store, [i.key for i in self.pending.values()])
                     last_beat = time.monotonic()
-                done = [(self.pending.pop(future), future) for future in finished]
-                if all(_clean(future) for _, future in done):
+                self.settling = [(self.pending.pop(future), future) for future in finished]
+                if all(_clean(future) for _, future in self.settling):
                     # the freed slots take their next papers before the answers are saved:
                     # the server is not kept waiting on this thread's database writes (after
                     # a failure, the failure is recorded first: it may stop new work)
                     self._fill(pool)
-                for intent, future in done:
-                    self._settle(intent, future)
+                while self.settling:
+                    self._settle(*self.settling[0])
+                    self.settling.pop(0)
                 continue
             if self.queue or not self.exhausted:
                 continue
@@ -297,6 +299,9 @@ class Scheduler:
         """Cancel what has not started; save what is running as it finishes (it is paid for)."""
         for future in self.pending:
             future.cancel()
+        for intent, future in self.settling:  # finished, not saved yet
+            self._settle(intent, future)
+        self.settling = []
         for future, intent in list(self.pending.items()):
             if not future.cancelled():
                 self._settle(intent, future)  # waits for it; records success or failure
