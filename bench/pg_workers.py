@@ -15,9 +15,13 @@ Uses $PAPERDIGEST_TEST_PG_URL when set, else starts a throwaway server with scri
 
 Besides the wall time, each run reports the CPU seconds (user + system) its worker processes
 used, from ``os.wait4``: on a shared machine the wall time depends on what else runs, the CPU
-a worker spends does much less. ``--compare SRC_DIR`` runs every configuration twice, side by
-side: once with another checkout's ``src`` folder first on PYTHONPATH (e.g. the main branch
-exported with ``git archive main src | tar -x -C /tmp/base``) and once with this one.
+a worker spends does much less. It also samples the requests in flight at the LLM stand-in
+every 20 ms: when the first request arrived (start-up), when the last answer left, and the
+share of the request slots (workers x concurrency) in use in between.
+
+``--compare SRC_DIR`` runs every configuration twice, side by side: once with another
+checkout's ``src`` folder first on PYTHONPATH (e.g. the main branch exported with
+``git archive main src | tar -x -C /tmp/base``) and once with this one.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -137,10 +142,21 @@ def run_workers(
         work = Path(tmp)
         load = os.getloadavg()[0]
         start = time.perf_counter()
+        samples: list[tuple[float, int]] = []  # (seconds since start, requests in flight)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                samples.append((time.perf_counter() - start, llm.in_flight))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         procs = [worker(work, str(k), hf, llm, db, args.days, args.concurrency, src)
                  for k in range(n)]
         codes, cpu = reap(procs)
         wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
         if any(codes):
             logs = (work / "worker-0.log").read_text()[-2000:]
             raise SystemExit(f"workers exited with {codes}:\n{logs}")
@@ -149,7 +165,20 @@ def run_workers(
                 "cpu_s": round(cpu, 2),
                 "cpu_per_paper_ms": round(1000 * cpu / paper_count(args), 1),
                 "load_before": round(load, 2), "digest_files": files,
+                **slot_use(samples, n * args.concurrency),
                 "max_in_flight": llm.max_in_flight, **tally(db, llm)}
+
+
+def slot_use(samples: list[tuple[float, int]], slots: int) -> dict[str, float]:
+    """When the first request arrived, when the last answer left, and the mean share of the
+    workers' request slots in use in between (1.0: every slot always waiting on the LLM)."""
+    busy = [t for t, k in samples if k]
+    if not busy:
+        return {}
+    first, last = busy[0], busy[-1]
+    span = [k for t, k in samples if first <= t <= last]
+    return {"first_request_s": round(first, 2), "last_answer_s": round(last, 2),
+            "slot_use": round(sum(span) / (len(span) * slots), 3)}
 
 
 def paper_count(args: argparse.Namespace) -> int:

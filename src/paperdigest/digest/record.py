@@ -120,7 +120,8 @@ class Recorder:
             for n, a in enumerate(outcome.attempts, start=1)
         ]
         assert summary.id is not None
-        save_checks(self.store, summary.id, best.problems, checks=check_names(), attempts=log)
+        save_checks(self.store, summary.id, best.problems, checks=check_names(), attempts=log,
+                    status_saved=True)  # saved above with the same problems
         tally = self.tally
         tally.done[intent.paper.id] = best.sections
         tally.checked += 1

@@ -41,10 +41,12 @@ def save_checks(
     checks: Sequence[str],
     attempts: Sequence[dict[str, Any]] = (),
     version: str | None = None,
+    status_saved: bool = False,
 ) -> CheckRecord:
     """Record a summary's check results and set its status: 'flagged' with problems, else 'ok'.
 
-    ``version`` defaults to the running checks' ``checks_version()``."""
+    ``version`` defaults to the running checks' ``checks_version()``. ``status_saved``: the
+    summary was just saved with that status (a round trip fewer)."""
     if version is None:
         version = checks_version()
     now = utcnow()
@@ -66,10 +68,11 @@ def save_checks(
             ),
         )
         status = "flagged" if problems else "ok"
-        db.execute(
-            "UPDATE summaries SET status = ? WHERE id = ? AND status <> ?",
-            (status, summary_id, status),
-        )
+        if not status_saved:
+            db.execute(
+                "UPDATE summaries SET status = ? WHERE id = ? AND status <> ?",
+                (status, summary_id, status),
+            )
     return CheckRecord(summary_id, now, list(checks), list(problems), list(attempts), version)
 
 
