@@ -109,3 +109,22 @@ def test_input_sources_agree_with_each_summarys_record(db_target: str) -> None:
             latest = store.latest_summary(paper_id, "ko")
             assert load_record(store, latest).input_source == source
         assert input_sources(store, ids, "en") == {}
+
+
+@pytest.mark.parametrize("look_first", [False, True])
+def test_looking_first_gives_the_same_verdicts(db_target: str, look_first: bool) -> None:
+    with Store(db_target) as store:
+        _papers(store, "2407.1", "2407.2", "2407.3")
+        run = store.start_run("digest")
+        assert claim(store, _key("2407.1"), run, look_first=look_first).state == "claimed"
+        store.db.execute("UPDATE claims SET owner = 'otherhost:1', heartbeat = ?", (1000.0,))
+        live = claim(store, _key("2407.1"), run, now=1100.0, look_first=look_first)
+        assert (live.state, live.holder) == ("busy", "otherhost:1")
+        # its heartbeat older than the lease: taken over
+        stale = claim(store, _key("2407.1"), run, now=1000.0 + 301, look_first=look_first)
+        assert stale.state == "claimed"
+        assert store.db.execute("SELECT owner FROM claims").fetchone()[0] == _me()
+        store.save_summary(_key("2407.2"), SECTIONS, "in")
+        assert claim(store, _key("2407.2"), run, look_first=look_first).state == "done"
+        # a claim of this run's own is taken again
+        assert claim(store, _key("2407.1"), run, look_first=look_first).state == "claimed"

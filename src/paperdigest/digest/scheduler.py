@@ -108,6 +108,7 @@ class Scheduler:
         self.fatal: AppError | None = None
         self.pending: dict[Future[Checked], Summarize] = {}
         self.settling: list[tuple[Summarize, Future[Checked]]] = []  # finished, being saved
+        self.contended = False  # another run's claim was met: claims look before locking
         self.queue: deque[Summarize] = deque()  # planned, waiting for a worker
         self.deferred: list[tuple[Summarize, str]] = []  # held by another live run
         self.exhausted = False  # every intent has been pulled
@@ -207,7 +208,11 @@ class Scheduler:
     def _take(self, pool: ThreadPoolExecutor, intent: Summarize) -> None:
         """Claim and submit, or reuse what another run finished, or defer."""
         fresh = not (self.options.force or intent.previous is not None)
-        result = claim(self.store, intent.key, self.run_id, check_done=fresh)
+        # once another run's claim has been met, look before locking: most keys that other
+        # workers hold cost one read instead of a transaction
+        result = claim(self.store, intent.key, self.run_id, check_done=fresh,
+                       look_first=self.contended)
+        self.contended = self.contended or result.state == "busy"
         if result.state == "done":
             found = self.store.find_summary(intent.key)
             assert found is not None

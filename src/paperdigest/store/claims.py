@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from . import Store, SummaryKey, database_errors, utcnow
 
@@ -71,23 +71,30 @@ def claim(
     check_done: bool = True,
     ttl: float = CLAIM_TTL,
     now: float | None = None,
+    look_first: bool = False,
 ) -> ClaimResult:
-    """Take the claim for ``key`` unless a summary exists (``done``) or a live run holds it."""
+    """Take the claim for ``key`` unless a summary exists (``done``) or a live run holds it.
+
+    With ``look_first`` (a run that has met other runs' claims), one read outside any
+    transaction answers ``done`` or ``busy`` at once; only a key that looks free costs the
+    locked transaction (which looks again)."""
     current = time.time() if now is None else now
     me = owner_id()
+    if look_first:
+        seen = _verdict(store.db.execute(_LOOK, _key(key) * 3).fetchone(), me, current, ttl,
+                        check_done)
+        if seen is not None:
+            return seen
     with store.transaction() as db:
         # PostgreSQL: one claimer per key at a time (SQLite's BEGIN IMMEDIATE already is)
         store.engine.serialize(db, "claim:" + "\x1f".join(_key(key)))
         # the summary and the claim read in one statement, so from one snapshot: a run saves
         # a summary before (or as) it releases its claim, so no claim and no summary means
         # nobody has made it, and a summary committed meanwhile cannot be missed
-        row = db.execute(_LOOK, _key(key) * 3).fetchone()
-        if check_done and row["done"]:
-            return ClaimResult("done")
-        if row["owner"] is not None and row["owner"] != me:
-            fresh = current - float(row["heartbeat"]) < ttl
-            if fresh and _alive(row["owner"]):
-                return ClaimResult("busy", row["owner"])
+        seen = _verdict(db.execute(_LOOK, _key(key) * 3).fetchone(), me, current, ttl,
+                        check_done)
+        if seen is not None:
+            return seen
         db.execute(
             "INSERT INTO claims (paper_id, lang, backend, model, prompt_version, input_hash, "
             "run_id, owner, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -97,6 +104,17 @@ def claim(
             (*_key(key), run_id, me, utcnow(), current),
         )
     return ClaimResult("claimed")
+
+
+def _verdict(row: Any, me: str, now: float, ttl: float, check_done: bool) -> ClaimResult | None:
+    """``done`` or ``busy`` from a :data:`_LOOK` row; None when the key may be taken."""
+    if check_done and row["done"]:
+        return ClaimResult("done")
+    if row["owner"] is not None and row["owner"] != me:
+        fresh = now - float(row["heartbeat"]) < ttl
+        if fresh and _alive(row["owner"]):
+            return ClaimResult("busy", row["owner"])
+    return None
 
 
 @database_errors
