@@ -261,29 +261,30 @@ class Store:
                 "ELSE days.n_papers END",
                 (day.isoformat(), public_source(source), now, len(papers)),
             )
-            for position, paper in enumerate(papers):
-                db.execute(
-                    "INSERT INTO papers (id, title, authors, abstract, published_at, media_url, "
-                    "github_url, project_url, first_seen, updated_at, categories, version, "
-                    "comments, arxiv_updated) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
-                    "authors = CASE WHEN excluded.authors = '[]' THEN papers.authors "
-                    "ELSE excluded.authors END, "
-                    "abstract = CASE WHEN excluded.abstract = '' THEN papers.abstract "
-                    "ELSE excluded.abstract END, "
-                    "published_at = coalesce(excluded.published_at, papers.published_at), "
-                    "media_url = coalesce(excluded.media_url, papers.media_url), "
-                    "github_url = coalesce(excluded.github_url, papers.github_url), "
-                    "project_url = coalesce(excluded.project_url, papers.project_url), "
-                    "updated_at = excluded.updated_at, "
-                    "categories = CASE WHEN excluded.categories = '[]' THEN papers.categories "
-                    "ELSE excluded.categories END, "
-                    "version = CASE WHEN coalesce(papers.version, 0) > "
-                    "coalesce(excluded.version, 0) THEN papers.version ELSE "
-                    "coalesce(excluded.version, papers.version) END, "
-                    "comments = coalesce(excluded.comments, papers.comments), "
-                    "arxiv_updated = coalesce(excluded.arxiv_updated, papers.arxiv_updated)",
+            # two batches, not two statements per paper (one round trip each on PostgreSQL)
+            db.executemany(
+                "INSERT INTO papers (id, title, authors, abstract, published_at, media_url, "
+                "github_url, project_url, first_seen, updated_at, categories, version, "
+                "comments, arxiv_updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
+                "authors = CASE WHEN excluded.authors = '[]' THEN papers.authors "
+                "ELSE excluded.authors END, "
+                "abstract = CASE WHEN excluded.abstract = '' THEN papers.abstract "
+                "ELSE excluded.abstract END, "
+                "published_at = coalesce(excluded.published_at, papers.published_at), "
+                "media_url = coalesce(excluded.media_url, papers.media_url), "
+                "github_url = coalesce(excluded.github_url, papers.github_url), "
+                "project_url = coalesce(excluded.project_url, papers.project_url), "
+                "updated_at = excluded.updated_at, "
+                "categories = CASE WHEN excluded.categories = '[]' THEN papers.categories "
+                "ELSE excluded.categories END, "
+                "version = CASE WHEN coalesce(papers.version, 0) > "
+                "coalesce(excluded.version, 0) THEN papers.version ELSE "
+                "coalesce(excluded.version, papers.version) END, "
+                "comments = coalesce(excluded.comments, papers.comments), "
+                "arxiv_updated = coalesce(excluded.arxiv_updated, papers.arxiv_updated)",
+                [
                     (
                         paper.id,
                         paper.title,
@@ -299,15 +300,20 @@ class Store:
                         paper.version,
                         paper.comments,
                         paper.updated_at,
-                    ),
-                )
-                db.execute(
-                    "INSERT INTO day_papers (day, paper_id, upvotes, position, first_seen, "
-                    "last_seen) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(day, paper_id) DO UPDATE SET upvotes = excluded.upvotes, "
-                    "position = excluded.position, last_seen = excluded.last_seen",
-                    (day.isoformat(), paper.id, paper.upvotes, position, now, now),
-                )
+                    )
+                    for paper in papers
+                ],
+            )
+            db.executemany(
+                "INSERT INTO day_papers (day, paper_id, upvotes, position, first_seen, "
+                "last_seen) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(day, paper_id) DO UPDATE SET upvotes = excluded.upvotes, "
+                "position = excluded.position, last_seen = excluded.last_seen",
+                [
+                    (day.isoformat(), paper.id, paper.upvotes, position, now, now)
+                    for position, paper in enumerate(papers)
+                ],
+            )
 
     def day_info(self, day: dt.date) -> DayInfo | None:
         row = self.db.execute("SELECT * FROM days WHERE day = ?", (day.isoformat(),)).fetchone()
@@ -459,19 +465,19 @@ class Store:
                 " status = excluded.status, attempts = excluded.attempts,"
                 " created_at = excluded.created_at RETURNING id",
                 (
-                    key.paper_id,
-                    key.lang,
-                    key.backend,
-                    key.model,
-                    key.prompt_version,
-                    key.input_hash,
-                    input_text,
-                    sections.whats_new,
-                    sections.technical_details,
-                    sections.performance_highlights,
-                    status,
-                    attempts,
-                    now,
+                key.paper_id,
+                key.lang,
+                key.backend,
+                key.model,
+                key.prompt_version,
+                key.input_hash,
+                input_text,
+                sections.whats_new,
+                sections.technical_details,
+                sections.performance_highlights,
+                status,
+                attempts,
+                now,
                 ),
             )
             summary_id = int(cur.fetchone()[0])
@@ -538,14 +544,14 @@ class Store:
                 "UPDATE runs SET ended_at = ?, listed = ?, summarized = ?, reused = ?, failed = ?,"
                 " errors = ?, status = ? WHERE id = ?",
                 (
-                    utcnow(),
-                    listed,
-                    summarized,
-                    reused,
-                    failed,
-                    redact(json.dumps(list(errors), ensure_ascii=False)),
-                    status,
-                    run_id,
+                utcnow(),
+                listed,
+                summarized,
+                reused,
+                failed,
+                redact(json.dumps(list(errors), ensure_ascii=False)),
+                status,
+                run_id,
                 ),
             )
 
