@@ -145,6 +145,8 @@ def _search_upkeep(db: Any, *, on: bool) -> None:
         db.execute(f"ALTER TABLE {table} {mode} TRIGGER USER")
     if on:
         db.execute(PG_SEARCH_REBUILD)
+        # GIN indexes build several times faster with room to sort in (this transaction only)
+        db.execute("SET LOCAL maintenance_work_mem = '256MB'")
         db.executescript(PG_SEARCH_INDEXES)
     else:
         db.execute("DROP INDEX search_docs_tsv, search_docs_body")
