@@ -308,3 +308,65 @@ def test_chosen_sentences_fit_the_limit():
     chosen = choose_sentences(abstract)
     assert all(len(s) <= 200 for part in chosen.values() for s in part)
     assert any("JumpReLU" in s for part in chosen.values() for s in part)
+
+
+def test_an_unsure_translation_is_left_out_and_the_next_candidate_tried() -> None:
+    from paperdigest.summarize.faithful import Translated, rank_sentences, unsure
+
+    abstract = ABSTRACT
+    second_new = "Long prompts make the first token slow."  # a weaker cue: "first"
+    ranked = rank_sentences(abstract)
+    assert ranked["whats_new"] == [SOURCE_NEW, second_new]  # best first, then the next
+    placed = [s for part in ranked.values() for s in part]
+    assert len(placed) == len(set(placed))  # each sentence in one section only
+    sure, doubtful = (0.9,) * 30, (0.9,) * 20 + (0.3,) * 9  # 9 tokens under 0.5: too many
+    assert unsure(sure) is None and unsure((0.9,) * 20 + (0.3,) * 8) is None
+    assert "unsure of 9 of its 29 tokens" in (unsure(doubtful) or "")
+    calls: list[tuple[str, int]] = []
+
+    def translate(sentence: str, attempt: int) -> Translated:
+        calls.append((sentence, attempt))
+        return Translated(GOOD[sentence], doubtful if sentence == SOURCE_NEW else sure)
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, outcome = writer.write(abstract)
+    assert [a for s, a in calls if s == SOURCE_NEW] == [0, 1, 2]  # asked again, then left out
+    assert sections.whats_new == GOOD[second_new]  # the next candidate stands in
+    ((source, why),) = outcome["whats_new"].dropped
+    assert source == SOURCE_NEW and "unsure" in why[-1]
+    assert any("unsure" in line for line in writer.log)
+    assert GOOD[SOURCE_RESULT] in sections.performance_highlights
+    # A plain string (a translator that cannot tell its confidence) is judged on its text.
+    plain = FaithfulWriter(lambda s, a: GOOD.get(s, "видео"), lang="ko")
+    assert GOOD[SOURCE_NEW] in plain.write(abstract)[0].whats_new
+
+
+def test_the_papers_budget_of_model_calls_is_kept() -> None:
+    calls: list[str] = []
+
+    def translate(sentence: str, attempt: int) -> str:
+        calls.append(sentence)
+        return "видео"  # never faithful: every candidate would be tried three times
+
+    writer = FaithfulWriter(translate, lang="ko", max_calls=4)
+    sections, outcome = writer.write(ABSTRACT)
+    assert len(calls) == 4 and writer.calls == 4
+    assert sections.technical_details == NOTHING_FAITHFUL["ko"]
+    tried = [why for r in outcome.values() for _, why in r.dropped]
+    assert len(tried) == 2  # 3 calls for the first sentence, the last call for the second
+    assert all(any("another script" in w for w in why) for why in tried)
+
+
+def test_token_confidence_records_the_chosen_tokens_probability() -> None:
+    import numpy as np
+
+    from paperdigest.summarize.decoding import TokenConfidence
+
+    probs = np.array([0.7, 0.2, 0.1], dtype=np.float64)
+    listener = TokenConfidence()
+    scores = np.log(probs) + 3.0  # logits: any shift gives the same probabilities
+    out = listener([11, 12], scores.copy())  # the prompt: nothing written yet
+    assert np.allclose(out, scores)  # it only listens
+    listener([11, 12, 0], scores.copy())  # the model wrote token 0
+    listener([11, 12, 0, 2], scores.copy())  # then token 2
+    assert np.allclose(listener.probs, [0.7, 0.1])
