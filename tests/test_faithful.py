@@ -313,10 +313,11 @@ def test_chosen_sentences_fit_the_limit():
 def test_an_unsure_translation_is_left_out_and_the_next_candidate_tried() -> None:
     from paperdigest.summarize.faithful import Translated, rank_sentences, unsure
 
-    abstract = ABSTRACT
-    second_new = "Long prompts make the first token slow."  # a weaker cue: "first"
+    second_new = "We also release PrefillBench, a benchmark of long prompts."
+    abstract = f"{ABSTRACT} {second_new}"
     ranked = rank_sentences(abstract)
     assert ranked["whats_new"] == [SOURCE_NEW, second_new]  # best first, then the next
+    assert "Long prompts make the first token slow." not in ranked["whats_new"]  # background
     placed = [s for part in ranked.values() for s in part]
     assert len(placed) == len(set(placed))  # each sentence in one section only
     sure, doubtful = (0.9,) * 30, (0.9,) * 20 + (0.3,) * 9  # 9 tokens under 0.5: too many
@@ -326,12 +327,15 @@ def test_an_unsure_translation_is_left_out_and_the_next_candidate_tried() -> Non
 
     def translate(sentence: str, attempt: int) -> Translated:
         calls.append((sentence, attempt))
-        return Translated(GOOD[sentence], doubtful if sentence == SOURCE_NEW else sure)
+        text = GOOD.get(sentence, "이 연구는 긴 프롬프트의 벤치마크인 PrefillBench를 공개합니다.")
+        return Translated(text, doubtful if sentence == SOURCE_NEW else sure)
 
     writer = FaithfulWriter(translate, lang="ko")
     sections, outcome = writer.write(abstract)
-    assert [a for s, a in calls if s == SOURCE_NEW] == [0, 1, 2]  # asked again, then left out
-    assert sections.whats_new == GOOD[second_new]  # the next candidate stands in
+    # Unsure of a word it does not know, the model would only guess again: not asked again.
+    assert [a for s, a in calls if s == SOURCE_NEW] == [0]
+    assert "PrefillBench" in sections.whats_new  # the next candidate stands in
+    assert GOOD[SOURCE_NEW] not in sections.whats_new
     ((source, why),) = outcome["whats_new"].dropped
     assert source == SOURCE_NEW and "unsure" in why[-1]
     assert any("unsure" in line for line in writer.log)
@@ -370,3 +374,25 @@ def test_token_confidence_records_the_chosen_tokens_probability() -> None:
     listener([11, 12, 0], scores.copy())  # the model wrote token 0
     listener([11, 12, 0, 2], scores.copy())  # then token 2
     assert np.allclose(listener.probs, [0.7, 0.1])
+
+
+def test_an_unsure_sentence_of_a_two_sentence_translation_is_left_out_alone() -> None:
+    from paperdigest.summarize.faithful import Translated, sure_sentences
+
+    first, second = "LazyLLM은 KV cache를 계산합니다.", "이 방법은 토큰을 고릅니다."
+    # One token a character here: the first sentence's tokens sure, the second's (14) not.
+    probs = (0.9,) * (len(first) + 1) + (0.2,) * len(second)
+    kept, doubtful = sure_sentences(f"{first} {second}", probs)
+    assert kept == [first] and [s for s, _ in doubtful] == [second]
+    assert sure_sentences(f"{first} {second}", ()) == ([first, second], [])  # no probabilities
+
+    def translate(sentence: str, attempt: int) -> Translated:
+        if sentence != SOURCE_NEW:
+            return Translated(GOOD[sentence])
+        text = f"{GOOD[sentence]} {second}"
+        return Translated(text, (0.9,) * (len(text) - len(second)) + (0.2,) * len(second))
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, _ = writer.write(ABSTRACT)
+    assert second not in sections.whats_new and sections.whats_new.startswith("이 연구는")
+    assert any("left out one sentence" in line and second in line for line in writer.log)
