@@ -340,6 +340,8 @@ def test_an_unsure_translation_is_left_out_and_the_next_candidate_tried() -> Non
     assert source == SOURCE_NEW and "unsure" in why[-1]
     assert any("unsure" in line for line in writer.log)
     assert GOOD[SOURCE_RESULT] in sections.performance_highlights
+    trusting = FaithfulWriter(translate, lang="ko", max_unsure=None)  # -o max_unsure=-1
+    assert GOOD[SOURCE_NEW] in trusting.write(abstract)[0].whats_new
     # A plain string (a translator that cannot tell its confidence) is judged on its text.
     plain = FaithfulWriter(lambda s, a: GOOD.get(s, "видео"), lang="ko")
     assert GOOD[SOURCE_NEW] in plain.write(abstract)[0].whats_new

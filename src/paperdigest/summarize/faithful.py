@@ -172,19 +172,20 @@ class Translated:
     token_probs: tuple[float, ...] = ()
 
 
-def unsure(token_probs: Sequence[float]) -> str | None:
-    """Why the model's own confidence rejects a sentence written with these tokens, or None."""
+def unsure(token_probs: Sequence[float], limit: int | None = MAX_UNSURE_TOKENS) -> str | None:
+    """Why the model's own confidence rejects a sentence written with these tokens, or None
+    (always None without a ``limit``)."""
     doubts = sum(1 for p in token_probs if p < UNSURE_BELOW)
-    if doubts > MAX_UNSURE_TOKENS:
+    if limit is not None and doubts > limit:
         return (
             f"the model was unsure of {doubts} of its {len(token_probs)} tokens "
-            f"(at most {MAX_UNSURE_TOKENS} may fall under {UNSURE_BELOW:.0%})"
+            f"(at most {limit} may fall under {UNSURE_BELOW:.0%})"
         )
     return None
 
 
 def sure_sentences(
-    text: str, token_probs: Sequence[float]
+    text: str, token_probs: Sequence[float], limit: int | None = MAX_UNSURE_TOKENS
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """(the sentences of ``text`` the model was sure enough of, the others with why).
 
@@ -203,7 +204,7 @@ def sure_sentences(
         at = start + len(part)
         low = int(start / len(flat) * n)
         high = max(low + 1, math.ceil(at / len(flat) * n))
-        why = unsure(token_probs[low:high])
+        why = unsure(token_probs[low:high], limit)
         if why:
             doubtful.append((part, why))
         else:
@@ -411,6 +412,7 @@ class FaithfulWriter:
     lang: str = "ko"
     attempts: int = ATTEMPTS
     max_calls: int = MAX_CALLS
+    max_unsure: int | None = MAX_UNSURE_TOKENS  # None: the model's doubts are not asked
     log: list[str] = field(default_factory=list)
     # Self-feedback (optional): the model translates its own sentence back into English, and a
     # back-translation that shares too little with the source means the sentence drifted.
@@ -435,7 +437,7 @@ class FaithfulWriter:
             problems = translation_problems(text, source, self.lang)
             if problems:
                 continue  # sampled again
-            kept, doubtful = sure_sentences(text, answer.token_probs)
+            kept, doubtful = sure_sentences(text, answer.token_probs, self.max_unsure)
             if not kept:
                 # Unsure of a word it does not know: another sample guesses again, with tokens
                 # less likely still. The next candidate sentence is the better try.

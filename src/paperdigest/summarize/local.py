@@ -165,6 +165,10 @@ class LocalSummarizer(Summarizer):
         # translate mode: check each sentence by translating it back (self-feedback; slower)
         verify: bool = False
         numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
+        # translate mode: a sentence written with more tokens the model gave under 50% is left
+        # out (its own doubt; see faithful.unsure); -1 keeps every sentence whatever its doubts
+        max_unsure: int = Field(8, ge=-1, le=1000)
+        max_calls: int = Field(12, ge=1, le=100)  # translate mode: model calls per paper
 
     def __init__(
         self,
@@ -407,7 +411,11 @@ class LocalSummarizer(Summarizer):
             return self._complete(request.prompts.back_translation(text), settings)
 
         writer = FaithfulWriter(
-            translate, lang=request.prompts.lang, back_translate=back if opts.verify else None
+            translate,
+            lang=request.prompts.lang,
+            back_translate=back if opts.verify else None,
+            max_calls=opts.max_calls,
+            max_unsure=None if opts.max_unsure < 0 else opts.max_unsure,
         )
         sections, _ = writer.write(request.paper.abstract)
         for line in writer.log:
