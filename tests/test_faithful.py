@@ -251,6 +251,19 @@ def test_overclaim_needs_its_english_cue():
     wer = "It achieves a Word Error Rate (WER) of just 0.80% in HWR tasks."
     assert "accuracy" in (overclaim("HWR 작업에서 0.80%의 정확도를 달성합니다.", wer) or "")
     assert overclaim("HWR 작업에서 0.80%의 단어 오류율(WER)을 달성합니다.", wer) is None
+    # Judged on the shared day too: "streamlined" as fast, "extensive" as perfect, "progress
+    # towards Level 3" as Level 3 reached.
+    lean = "We introduce a streamlined yet effective framework, named Self-Feedback."
+    fast = overclaim("신속하고 효과적인 프레임워크 Self-Feedback을 소개합니다.", lean)
+    assert "fast" in (fast or "")
+    assert overclaim("간결하고 효과적인 프레임워크 Self-Feedback을 소개합니다.", lean) is None
+    extensive = "We also provide extensive comparisons between RAG and long-context LLMs."
+    assert overclaim("RAG와 긴 문맥 LLM의 완벽한 비교를 제공합니다.", extensive)
+    assert overclaim("RAG와 긴 문맥 LLM의 폭넓은 비교를 제공합니다.", extensive) is None
+    towards = "Our findings demonstrate significant progress towards Level 3 autonomy."
+    reached = overclaim("이 연구는 Level 3 자율성을 달성함을 증명합니다.", towards)
+    assert "towards" in (reached or "")
+    assert overclaim("결과는 Level 3 자율성을 향한 큰 진전을 보여줍니다.", towards) is None
     acc = "It reaches 51.2% accuracy on MATH."
     assert overclaim("MATH에서 51.2%의 오류율을 보입니다.", acc)
     assert overclaim("MATH에서 51.2%의 정확도를 보입니다.", acc) is None
