@@ -153,10 +153,14 @@ class PgConnection:
     def in_transaction(self) -> bool:
         return bool(self.raw.info.transaction_status != self._idle)
 
-    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
+    def execute(
+        self, sql: str, parameters: Sequence[Any] = (), /, *, prepare: bool | None = None
+    ) -> Any:
+        """``prepare``: psycopg's (None: prepared server-side after a few runs of the same
+        text; False: planned afresh for its parameters every time)."""
         if not parameters:  # sent as it is: no placeholders, a literal % stays single
-            return self.raw.execute(sql)
-        return self.raw.execute(to_format(sql), tuple(parameters))
+            return self.raw.execute(sql, prepare=prepare)
+        return self.raw.execute(to_format(sql), tuple(parameters), prepare=prepare)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
         with self.raw.cursor() as cursor:

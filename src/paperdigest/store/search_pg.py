@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import Store
+from .engine import PgConnection
 from .search_text import (
     _SNIPPET_COLUMNS,
     HANGUL,
@@ -123,14 +124,18 @@ def search_postgres(
         return 0, False, "", []
     expression, where, params, words = sql.expression, sql.where, list(sql.params), sql.words
     db = store.db
+    assert isinstance(db, PgConnection)
     ranked_sql, ranked_params, window = sql.ranked_sql(limit, offset)
-    ranked = db.execute(ranked_sql, ranked_params).fetchall()
+    # never prepared: a generic plan cannot tell a word in most papers (walk the newest until
+    # the window is full) from a rare one (the GIN index), and one plan for both is slow
+    ranked = db.execute(ranked_sql, ranked_params, prepare=False).fetchall()
     if ranked:
         total = int(ranked[0][2])
     else:  # a page past the last match: count them (up to one past the window)
         total = int(db.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM search_docs WHERE {where} LIMIT ?) AS m",
             [*params, window + 1],
+            prepare=False,
         ).fetchone()[0])
     capped = total > window
     total = min(total, window)
