@@ -116,8 +116,11 @@ def test_a_day_over_several_pages_spaced_and_complete(api: FakeArxivAPI) -> None
         "(cat:cs.CL OR cat:cs.IR) AND submittedDate:[202407181800 TO 202407191759]"
     )
     assert {(q["sortBy"], q["sortOrder"]) for q in queries} == {("submittedDate", "ascending")}
-    # the client spaces the starts 0.3 s apart; arrivals may differ by the first connection
-    assert all(gap >= 0.25 for gap in api.gaps()), api.gaps()
+    # The client spaces the starts 0.3 s apart. Arrivals jitter on a loaded machine (one request
+    # late makes the next gap short: 0.39 s then 0.16 s was seen), so the spacing is asserted
+    # over the whole run: unspaced requests arrive within a few milliseconds of each other.
+    gaps = api.gaps()
+    assert len(gaps) == 2 and sum(gaps) >= 0.8 * 0.3 * len(gaps), gaps
 
     ids = [p.id for p in listing.papers]
     assert ids == [f"2407.1{n:04d}" for n in range(6)] + ["2407.19999"]
