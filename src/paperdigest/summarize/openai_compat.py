@@ -60,7 +60,7 @@ class StatusError(Exception):
 class NoAnswer(Exception):
     """No answer: a timeout, a refused or lost connection (``cause`` says which)."""
 
-    def __init__(self, cause: httpx.TransportError) -> None:
+    def __init__(self, cause: httpx.HTTPError) -> None:
         self.cause = cause
         self.timed_out = isinstance(cause, httpx.TimeoutException)
         super().__init__(f"{cause.__class__.__name__}: {cause}")
@@ -134,7 +134,7 @@ class OpenAICompatible(Summarizer):
                         raise InvalidAnswer(
                             f"the server's answer is larger than {MAX_ANSWER_BYTES} bytes"
                         )
-        except httpx.TransportError as exc:  # timeouts, refused and lost connections
+        except httpx.HTTPError as exc:  # timeouts, refused and lost connections, redirect loops
             raise NoAnswer(exc) from None
         if response.status_code >= 400:
             raise StatusError(response.status_code, response.headers, bytes(raw))
