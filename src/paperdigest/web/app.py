@@ -306,7 +306,9 @@ def create_app(
         summary="Full-text search (FTS5, BM25) over titles, authors, abstracts and summaries",
         description="Words are ANDed and matched as prefixes; text in double quotes is a "
         "phrase. Operators and special characters are searched as text. `snippet_html` is "
-        "escaped HTML whose only tags are `<mark>` around the matches.",
+        "escaped HTML whose only tags are `<mark>` around the matches. On PostgreSQL the "
+        "1,000 newest matches are ranked (more for later pages): `total_capped` is true when "
+        "there are more and `total` is then a lower bound.",
         responses={400: {"description": "Empty, oversized or unsearchable query"}},
     )
     def api_search(
