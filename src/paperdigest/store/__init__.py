@@ -313,6 +313,18 @@ class Store:
             for r in rows
         ]
 
+    def day_neighbours(self, day: dt.date) -> tuple[str | None, str | None]:
+        """(newer, older): the ISO dates of the nearest days with papers after and before
+        ``day`` (two index look-ups, where :meth:`days` reads every day)."""
+        iso = day.isoformat()
+        newer = self.db.execute(
+            "SELECT min(day) FROM days WHERE day > ? AND n_papers > 0", (iso,)
+        ).fetchone()[0]
+        older = self.db.execute(
+            "SELECT max(day) FROM days WHERE day < ? AND n_papers > 0", (iso,)
+        ).fetchone()[0]
+        return (str(newer) if newer else None), (str(older) if older else None)
+
     def day_papers(self, day: dt.date) -> list[Paper]:
         """The day's papers in vote order (ties keep the list's order)."""
         rows = self.db.execute(

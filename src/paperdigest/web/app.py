@@ -50,12 +50,21 @@ from ..render.json_day import (
     safe_url,
     summary_dict,
 )
-from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
+from ..render.pages import STATIC_FILES, Pages, static_file, ui_strings
 from ..render.provenance import load_record
 from ..store import Store
 from ..store.engine import is_postgres_url
 from ..store.search import MAX_LIMIT, search
-from .cache import DatabaseVersion, PostgresVersion, ResponseCache
+from .cache import (
+    ASGIApp,
+    DatabaseVersion,
+    Message,
+    PostgresVersion,
+    Receive,
+    ResponseCache,
+    Scope,
+    Send,
+)
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
@@ -103,6 +112,51 @@ class Stores:
             self._all.clear()
 
 
+def json_answer(content: Any) -> Response:
+    """A JSON answer, serialized as FastAPI would (compact, UTF-8) but without its generic
+    encoder: the API's answers are plain dicts, lists, strings and numbers already."""
+    body = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                      default=_iso)
+    return Response(body.encode("utf-8"), media_type="application/json")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date):  # a date or time column read back as one (PostgreSQL)
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """``X-Content-Type-Options``, ``Referrer-Policy`` and, on HTML pages other than the API
+    docs, a ``Content-Security-Policy`` on every answer (a plain ASGI layer: no task group
+    per request as an ``@app.middleware`` function costs)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        is_docs = scope["path"] in ("/docs", "/redoc")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if b"referrer-policy" not in names:
+                    headers.append((b"referrer-policy", b"no-referrer"))
+                html_page = any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                                for name, value in headers)
+                if html_page and not is_docs and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
 def parse_date(value: str) -> dt.date:
     try:
         if len(value) != 10:
@@ -145,8 +199,15 @@ def create_app(
         version = PostgresVersion(lambda: stores.get().db)
     else:
         version = DatabaseVersion(Path(db_path))
-    # pages, feeds and API answers are kept until the database changes; ETag, 304, HEAD
-    app.add_middleware(ResponseCache, version=version)
+    # pages, feeds and API answers are kept until the database changes (ETag, 304, HEAD). The
+    # cache is the outermost layer, so a kept answer is sent before any routing or middleware
+    # work; the security headers are added inside it and kept with the answer.
+    inner_stack = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return ResponseCache(security_headers(inner_stack()), version=version)
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
     def langs() -> list[str]:
         with langs_lock:
@@ -166,8 +227,15 @@ def create_app(
             raise StarletteHTTPException(404, f"no pages in language {lang[:20]!r}")
         return lang
 
+    renderers: dict[tuple[str, ...], Pages] = {}
+
     def pages() -> Pages:
-        return Pages(search_api="/api/search", langs=langs())
+        """The page renderer for the current languages (made once; templates compiled once)."""
+        key = tuple(langs())
+        found = renderers.get(key)
+        if found is None:
+            found = renderers[key] = Pages(search_api="/api/search", langs=list(key))
+        return found
 
     def html(text: str, status: int = 200) -> HTMLResponse:
         return HTMLResponse(text, status_code=status)
@@ -204,22 +272,13 @@ def create_app(
         status = 503 if isinstance(exc, StoreError) else 400
         return JSONResponse({"detail": exc.message}, status_code=status)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        is_docs = request.url.path in ("/docs", "/redoc")
-        if response.headers.get("content-type", "").startswith("text/html") and not is_docs:
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
-
     # -- API ---------------------------------------------------------------------------------
 
-    @app.get("/api/days", tags=["api"], summary="Every day in the database, newest first")
-    def api_days() -> dict[str, Any]:
+    @app.get("/api/days", tags=["api"], summary="Every day in the database, newest first",
+             response_model=dict[str, Any])
+    def api_days() -> Response:
         days = stores.get().days()
-        return {
+        return json_answer({
             "count": len(days),
             "days": [
                 {
@@ -231,30 +290,32 @@ def create_app(
                 }
                 for d in days
             ],
-        }
+        })
 
     @app.get(
         "/api/days/{date}",
         tags=["api"],
         summary="One day's papers in vote order, each with its latest summary",
         responses={400: {"description": "Not a date"}, 404: {"description": "No such day"}},
+        response_model=dict[str, Any],
     )
     def api_day(
         date: str, lang: Annotated[str, Query(max_length=16)] = default_lang
-    ) -> dict[str, Any]:
+    ) -> Response:
         day = parse_date(date)
         store = stores.get()
         if store.day_info(day) is None:
             raise ApiError(404, f"no list for {day.isoformat()} in the database")
-        return day_dict(load_day(store, day, lang))
+        return json_answer(day_dict(load_day(store, day, lang)))
 
     @app.get(
         "/api/papers/{paper_id:path}",
         tags=["api"],
         summary="One paper: details, the days it was listed, its latest summary per language",
         responses={404: {"description": "No such paper"}},
+        response_model=dict[str, Any],
     )
-    def api_paper(paper_id: str) -> dict[str, Any]:
+    def api_paper(paper_id: str) -> Response:
         store = stores.get()
         paper = store.paper(paper_id) if len(paper_id) <= 64 else None
         if paper is None:
@@ -268,7 +329,7 @@ def create_app(
             summary = store.latest_summary(paper.id, lang)
             if summary is not None:
                 summaries[lang] = summary_dict(summary, load_record(store, summary))
-        return {
+        return json_answer({
             "id": paper.id,
             "title": paper.title,
             "authors": list(paper.authors),
@@ -282,7 +343,7 @@ def create_app(
             "project_url": safe_url(paper.project_url),
             "days": [{"date": r[0], "upvotes": r[1], "position": r[2]} for r in days],
             "summaries": summaries,
-        }
+        })
 
     @app.post(
         "/api/feedback/{paper_id:path}",
@@ -434,7 +495,6 @@ def create_app(
         except ApiError:
             raise StarletteHTTPException(404, f"not a date: {stem[:40]!r}") from None
         store = stores.get()
-        days = store.days()
         info = store.day_info(day)
         if info is None or not info.n_papers:  # a day with no papers has no page
             raise StarletteHTTPException(404, f"no digest for {day.isoformat()}")
@@ -444,7 +504,7 @@ def create_app(
                 json.dumps(day_dict(loaded), ensure_ascii=False, indent=1),
                 media_type="application/json",
             )
-        newer, older = neighbours(days, day)
+        newer, older = store.day_neighbours(day)
         return html(pages().day(loaded, lang=lang, depth=2, newer=newer, older=older))
 
     def find_paper(store: Store, name: str) -> str | None:
