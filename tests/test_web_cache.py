@@ -62,3 +62,108 @@ def test_a_failed_render_is_not_shared() -> None:
     codes = asyncio.run(burst())
     # the first render failed (not kept); the waiters then render for themselves
     assert codes.count(500) == 1 and codes.count(200) == 3
+
+
+# -- the cache in front of the whole app ---------------------------------------------------------
+
+
+def _served(db: Any) -> tuple[Any, httpx.AsyncClient]:
+    from paperdigest.web.app import create_app
+
+    app = create_app(db)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    return app, client
+
+
+def test_a_kept_answer_is_sent_without_the_app_and_honours_validators(tmp_path: Any) -> None:
+    """After the first render, GET, HEAD and If-None-Match are answered by the cache alone (the
+    app behind it is not called), with the security headers and validators of the render; a
+    database change reaches the app again and changes the ETag."""
+    import datetime as dt
+
+    from paperdigest.models import Paper
+    from paperdigest.store import Store
+    from sitedata import make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    app, client = _served(db)
+    paths = ("/ko/days/2024-07-22.html", "/api/days/2024-07-22", "/api/papers/2407.14057",
+             "/ko/atom/papers.xml", "/")
+
+    async def scenario() -> None:
+        firsts = {p: await client.get(p) for p in paths}
+        assert all(r.status_code == 200 for r in firsts.values())
+        cache = app.middleware_stack
+        assert isinstance(cache, ResponseCache)
+        behind = cache.app
+
+        async def must_not_run(scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError(f"the app was asked for {scope['path']}")
+
+        cache.app = must_not_run
+        for path, first in firsts.items():
+            again = await client.get(path)
+            assert again.status_code == 200 and again.content == first.content, path
+            for name in ("etag", "last-modified", "content-type", "x-content-type-options"):
+                assert again.headers[name] == first.headers[name], (path, name)
+            if first.headers["content-type"].startswith("text/html"):
+                assert "script-src 'self'" in again.headers["content-security-policy"]
+            not_modified = await client.get(path, headers={"If-None-Match": first.headers["etag"]})
+            assert not_modified.status_code == 304 and not_modified.content == b"", path
+            head = await client.head(path)
+            assert head.status_code == 200 and head.content == b"", path
+            assert head.headers["etag"] == first.headers["etag"], path
+            assert head.headers["content-length"] == str(len(first.content)), path
+        # a new paper on the day: the day's answers (and the loaded day behind them) are new
+        with Store(db) as store:
+            papers = store.day_papers(dt.date(2024, 7, 22))
+            store.save_listing(dt.date(2024, 7, 22),
+                               [*papers, Paper(id="2407.20001", title="A paper added later")],
+                               "t")
+        asked: list[str] = []
+
+        async def counting(scope: Any, receive: Any, send: Any) -> None:
+            asked.append(scope["path"])
+            await behind(scope, receive, send)
+
+        cache.app = counting
+        for path in ("/api/days/2024-07-22", "/ko/days/2024-07-22.html", "/ko/atom/papers.xml"):
+            old_tag = firsts[path].headers["etag"]
+            changed = await client.get(path, headers={"If-None-Match": old_tag})
+            assert changed.status_code == 200, path
+            assert changed.headers["etag"] != old_tag, path
+            if "atom" not in path:  # the Korean feed lists only papers with a Korean summary
+                assert "A paper added later" in changed.text, path
+        assert asked == ["/api/days/2024-07-22", "/ko/days/2024-07-22.html", "/ko/atom/papers.xml"]
+        # healthz is never kept: it is asked every time
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
+        assert asked[-2:] == ["/healthz", "/healthz"]
+        await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_day_pages_link_the_nearest_days_with_papers(tmp_path: Any) -> None:
+    import datetime as dt
+
+    from paperdigest.store import Store
+    from sitedata import make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)  # 07-20 (no papers), 07-22, 07-25
+    with Store(db, readonly=True) as store:
+        assert store.day_neighbours(dt.date(2024, 7, 22)) == ("2024-07-25", None)
+        assert store.day_neighbours(dt.date(2024, 7, 25)) == (None, "2024-07-22")
+        assert store.day_neighbours(dt.date(2024, 7, 21)) == ("2024-07-22", None)
+        assert [d.day.isoformat() for d in store.days(limit=1)] == ["2024-07-25"]
+    _, client = _served(db)
+
+    async def pages() -> tuple[str, str]:
+        async with client:
+            monday = await client.get("/ko/days/2024-07-22.html")
+            thursday = await client.get("/ko/days/2024-07-25.html")
+            return monday.text, thursday.text
+
+    monday, thursday = asyncio.run(pages())
+    assert 'href="../days/2024-07-25.html"' in monday and "2024-07-20" not in monday
+    assert 'href="../days/2024-07-22.html"' in thursday

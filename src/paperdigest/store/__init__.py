@@ -303,11 +303,13 @@ class Store:
             dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"], row["n_papers"]
         )
 
-    def days(self, *, empty: bool = False) -> list[DayInfo]:
-        """Fetched days, newest first. A day with no papers (a weekend) is recorded but left
-        out (no page, archive or feed entry; navigation skips it) unless ``empty``."""
+    def days(self, *, empty: bool = False, limit: int | None = None) -> list[DayInfo]:
+        """Fetched days, newest first (the newest ``limit`` of them). A day with no papers (a
+        weekend) is recorded but left out (no page, archive or feed entry; navigation skips it)
+        unless ``empty``."""
         where = "" if empty else " WHERE n_papers > 0"
-        rows = self.db.execute(f"SELECT * FROM days{where} ORDER BY day DESC").fetchall()
+        cut = "" if limit is None else f" LIMIT {max(0, int(limit))}"
+        rows = self.db.execute(f"SELECT * FROM days{where} ORDER BY day DESC{cut}").fetchall()
         return [
             DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"], r["n_papers"])
             for r in rows

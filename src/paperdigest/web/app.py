@@ -16,6 +16,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
 from ..render.atom import digest_feed, papers_feed
 from ..render.json_day import (
     DEFAULT_LANG,
+    Day,
     Period,
     arxiv_url,
     day_dict,
@@ -69,6 +71,7 @@ from .cache import (
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
 _FEED_DAYS = 30
+_LOADED_DAYS = 96  # loaded days kept (about 0.2 MB each with 30 papers and their summaries)
 CSP = (
     "default-src 'none'; img-src https: http: data:; media-src https: http:; "
     "style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; "
@@ -228,6 +231,24 @@ def create_app(
         return lang
 
     renderers: dict[tuple[str, ...], Pages] = {}
+    # days as loaded from the database, by database version: the day page, /api/days/D, the
+    # home page and both feeds read the same recent days, so each is read once per change
+    loaded_days: OrderedDict[tuple[str, dt.date, str], Day] = OrderedDict()
+    loaded_lock = threading.Lock()
+
+    def day_of(store: Store, day: dt.date, lang: str) -> Day:
+        key = (version()[0], day, lang)
+        with loaded_lock:
+            found = loaded_days.get(key)
+            if found is not None:
+                loaded_days.move_to_end(key)
+                return found
+        found = load_day(store, day, lang)
+        with loaded_lock:
+            loaded_days[key] = found
+            while len(loaded_days) > _LOADED_DAYS:
+                loaded_days.popitem(last=False)
+        return found
 
     def pages() -> Pages:
         """The page renderer for the current languages (made once; templates compiled once)."""
@@ -306,7 +327,7 @@ def create_app(
         store = stores.get()
         if store.day_info(day) is None:
             raise ApiError(404, f"no list for {day.isoformat()} in the database")
-        return json_answer(day_dict(load_day(store, day, lang)))
+        return json_answer(day_dict(day_of(store, day, lang)))
 
     @app.get(
         "/api/papers/{paper_id:path}",
@@ -412,8 +433,8 @@ def create_app(
 
     def latest_page(lang: str, depth: int) -> HTMLResponse:
         store = stores.get()
-        days = store.days()
-        latest = load_day(store, days[0].day, lang) if days else None
+        days = store.days(limit=2)
+        latest = day_of(store, days[0].day, lang) if days else None
         older = days[1].day.isoformat() if len(days) > 1 else None
         return html(pages().day(latest, lang=lang, depth=depth, page="index", older=older))
 
@@ -498,7 +519,7 @@ def create_app(
         info = store.day_info(day)
         if info is None or not info.n_papers:  # a day with no papers has no page
             raise StarletteHTTPException(404, f"no digest for {day.isoformat()}")
-        loaded = load_day(store, day, lang)
+        loaded = day_of(store, day, lang)
         if ext == "json":
             return Response(
                 json.dumps(day_dict(loaded), ensure_ascii=False, indent=1),
@@ -566,7 +587,7 @@ def create_app(
         if name not in ("papers.xml", "digest.xml"):
             raise StarletteHTTPException(404)
         store = stores.get()
-        loaded = [load_day(store, d.day, lang) for d in store.days()[:_FEED_DAYS]]
+        loaded = [day_of(store, d.day, lang) for d in store.days(limit=_FEED_DAYS)]
         # not the Host header: a client must not choose the links in a feed (the self link is
         # relative, or the --base-url the site was given)
         render = papers_feed if name == "papers.xml" else digest_feed
