@@ -167,3 +167,63 @@ def test_day_pages_link_the_nearest_days_with_papers(tmp_path: Any) -> None:
     monday, thursday = asyncio.run(pages())
     assert 'href="../days/2024-07-25.html"' in monday and "2024-07-20" not in monday
     assert 'href="../days/2024-07-22.html"' in thursday
+
+
+def test_several_server_processes_agree_on_validators_and_stop_on_sigterm(tmp_path: Any) -> None:
+    """``serve --workers 2``: answers from either process carry the same ETag (a 304 from one
+    for the other's tag), the database change is seen by both, and SIGTERM stops them all."""
+    import datetime as dt
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from paperdigest.models import Paper
+    from paperdigest.store import Store
+    from sitedata import free_port, make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "paperdigest", "serve", "--db", str(db),
+                             "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        workers = psutil.Process(proc.pid).children()
+        assert len(workers) == 2
+        # new connections land on either process: many of them see one ETag, and 304
+        tags = set()
+        for _ in range(12):
+            with httpx.Client(base_url=base, timeout=10) as client:
+                answer = client.get("/api/days")
+                assert answer.status_code == 200
+                tags.add(answer.headers["etag"])
+                again = client.get("/api/days", headers={"If-None-Match": answer.headers["etag"]})
+                assert again.status_code == 304
+        assert len(tags) == 1
+        with Store(db) as store:
+            store.save_listing(dt.date(2024, 7, 26), [Paper(id="2407.20001", title="New")], "t")
+        for _ in range(12):
+            with httpx.Client(base_url=base, timeout=10) as client:
+                changed = client.get("/api/days", headers={"If-None-Match": tags.copy().pop()})
+                assert changed.status_code == 200 and "2024-07-26" in changed.text
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        assert time.monotonic() - started < 2.5
+        assert proc.returncode == 0
+        assert not any(psutil.pid_exists(w.pid) and w.status() != psutil.STATUS_ZOMBIE
+                       for w in workers)
+    finally:
+        if proc.poll() is None:
+            for worker in psutil.Process(proc.pid).children():
+                worker.kill()
+            proc.kill()
