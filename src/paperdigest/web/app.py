@@ -390,12 +390,13 @@ def create_app(
         "phrase. Operators and special characters are searched as text. `snippet_html` is "
         "escaped HTML whose only tags are `<mark>` around the matches.",
         responses={400: {"description": "Empty, oversized or unsearchable query"}},
+        response_model=dict[str, Any],
     )
     def api_search(
         q: Annotated[str | None, Query(description="Words to find")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Response:
         if q is None:
             raise ApiError(400, "missing query: pass ?q=words")
         try:
@@ -404,7 +405,7 @@ def create_app(
             raise ApiError(400, exc.message) from None
         except SearchUnavailable as exc:
             raise ApiError(503, exc.message) from None
-        return {
+        return json_answer({
             "query": results.query,
             "total": results.total,
             "limit": results.limit,
@@ -427,7 +428,7 @@ def create_app(
                 }
                 for h in results.hits
             ],
-        }
+        })
 
     # -- pages -------------------------------------------------------------------------------
 
