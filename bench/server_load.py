@@ -24,13 +24,15 @@ the whole answer, and both keep one keep-alive connection per client:
 of the source (e.g. ``git archive <commit> src | tar -x -C DIR``), then against this one: the
 side by side. ``--old-plain`` runs that old server without uvloop/httptools (as it was before
 they were dependencies). The CPU seconds used by the server (with its worker processes) and by
-the generator during each run and the load average are reported too.
+the generator during each run and the load average are reported too. ``--rounds N`` runs old
+and new alternately N times each (the machine's load drifts; alternating shows it), and a
+Markdown table of every round is printed to stderr at the end.
 
 Clients and server share the machine's cores (2 here), so the figures are upper bounds.
 
     .venv/bin/python bench/server_load.py [--papers 100000] [--clients 50] [--requests 3000]
         [--keep DIR] [--client async|threads] [--old-src DIR [--old-plain]] [--workers N]
-        [--no-search] [--json FILE]
+        [--rounds N] [--no-search] [--json FILE]
 """
 
 from __future__ import annotations
@@ -197,6 +199,28 @@ def measure(server: subprocess.Popen[bytes], base: str, paths: list[tuple[str, s
     return out
 
 
+def table(results: dict[str, Any]) -> str:
+    """Every round as Markdown: p50/p95 per kind, requests/s, CPU per request, load."""
+    rounds = [(label, i + 1, r) for label in ("old", "new")
+              for i, r in enumerate(results.get(f"pages_{label}", []))]
+    kinds = [*sorted({k for _, _, r in rounds for k, v in r.items()
+                      if isinstance(v, dict) and "p95_ms" in v and k != "all"}), "all"]
+    lines = ["| kind | " + " | ".join(f"{label} #{i} p50 / p95" for label, i, _ in rounds) + " |",
+             "|---|" + "---:|" * len(rounds)]
+    for kind in kinds:
+        cells = [f"{r[kind]['p50_ms']:,.0f} / {r[kind]['p95_ms']:,.0f} ms" for _, _, r in rounds]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    extra = [("requests/s", lambda r: f"{r['all']['per_second']:,.0f}"),
+             ("server CPU per request", lambda r: f"{r['server_cpu_ms_per_request']} ms"),
+             ("generator CPU per request", lambda r: f"{r['generator_cpu_ms_per_request']} ms"),
+             ("load average (1 min, before/after)",
+              lambda r: " / ".join(str(x) for x in r["load_average_1m"])),
+             ("statuses", lambda r: ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()))]
+    for name, cell in extra:
+        lines.append(f"| {name} | " + " | ".join(cell(r) for _, _, r in rounds) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=100_000)
@@ -210,6 +234,8 @@ def main() -> None:
                         help="the old server without uvloop/httptools")
     parser.add_argument("--workers", type=int, default=0, help="serve --workers N (new code)")
     parser.add_argument("--no-search", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="old and new alternately, this many times each")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="pd-load-bench-"))
@@ -242,19 +268,22 @@ def main() -> None:
     results: dict[str, Any] = {"machine": machine(), "papers": args.papers,
                                "clients": args.clients, "client": args.client,
                                "db_mb": round(db.stat().st_size / 2**20)}
-    runs: list[tuple[str, Path | None]] = [("new", None)]
-    if args.old_src is not None:
-        runs.insert(0, ("old", args.old_src))
+    runs: list[tuple[str, Path | None]] = []
+    for _ in range(args.rounds):
+        if args.old_src is not None:
+            runs.append(("old", args.old_src))
+        runs.append(("new", None))
     qs: list[str] = []
-    for label, src in runs:
+    for i, (label, src) in enumerate(runs):
         old = src is not None
+        last = i == len(runs) - 1
         server, base = start_server(db, src, 0 if old else args.workers,
                                     old and args.old_plain)
         try:
-            results[f"pages_{label}"] = measure(server, base, paths, args)
-            print(json.dumps({label: results[f"pages_{label}"]}, indent=1), file=sys.stderr,
-                  flush=True)
-            if not old and not args.no_search:
+            measured = measure(server, base, paths, args)
+            results.setdefault(f"pages_{label}", []).append(measured)
+            print(json.dumps({label: measured}, indent=1), file=sys.stderr, flush=True)
+            if last and not args.no_search:
                 qs = [q for _, q in queries(db)]
                 fetch = threaded_fetch(base)
                 api = run_parallel([fetch("search", "/api/search", {"q": q}) for q in qs],
@@ -293,6 +322,7 @@ def main() -> None:
                                   "p50_ms": round(pct([m for _, m, _ in bare_done], 50), 1),
                                   "p95_ms": round(pct([m for _, m, _ in bare_done], 95), 1)}
     results["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    print(table(results), file=sys.stderr)
     text = json.dumps(results, indent=1)
     print(text)
     if args.json:
