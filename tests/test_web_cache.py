@@ -227,3 +227,38 @@ def test_several_server_processes_agree_on_validators_and_stop_on_sigterm(tmp_pa
             for worker in psutil.Process(proc.pid).children():
                 worker.kill()
             proc.kill()
+
+
+def test_the_answers_read_most_are_rendered_before_anyone_asks(tmp_path: Any) -> None:
+    """At start the server renders the home page, the feeds, the archive and the newest day by
+    itself: the first reader's answer comes from the cache, the app behind it not asked."""
+    from sitedata import make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    app, client = _served(db)
+    wanted = ("/", "/ko/atom/papers.xml", "/ko/atom/digest.xml", "/ko/archive.html",
+              "/ko/days/2024-07-25.html", "/api/days/2024-07-25", "/api/days")
+
+    async def scenario() -> None:
+        async with app.router.lifespan_context(app):
+            kept: set[str] = set()
+            for _ in range(600):  # until the renders are in (at most a minute)
+                cache = app.middleware_stack
+                if isinstance(cache, ResponseCache):
+                    kept = {path for path, _ in cache._entries}
+                    if kept.issuperset(wanted):
+                        break
+                await asyncio.sleep(0.1)
+            assert kept.issuperset(wanted), kept
+            assert isinstance(cache, ResponseCache)
+
+            async def must_not_run(scope: Any, receive: Any, send: Any) -> None:
+                raise AssertionError(f"the app was asked for {scope['path']}")
+
+            cache.app = must_not_run
+            for path in wanted:
+                answer = await client.get(path)
+                assert answer.status_code == 200 and answer.content, path
+        await client.aclose()
+
+    asyncio.run(scenario())

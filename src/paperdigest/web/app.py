@@ -9,6 +9,7 @@ scripts from this server (``fastapi-offline``), not from a CDN.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -22,6 +23,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
@@ -66,11 +68,13 @@ from .cache import (
     ResponseCache,
     Scope,
     Send,
+    render_ahead,
 )
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
 _FEED_DAYS = 30
+_QUIET_SECONDS = 3.0  # a changed database is rendered ahead once it has not changed for this
 _LOADED_DAYS = 96  # loaded days kept (about 0.2 MB each with 30 papers and their summaries)
 CSP = (
     "default-src 'none'; img-src https: http: data:; media-src https: http:; "
@@ -187,8 +191,47 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        stores.close()
+        ahead = asyncio.create_task(keep_rendered(app))
+        try:
+            yield
+        finally:
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ahead
+            stores.close()
+
+    def read_most() -> list[str]:
+        """The answers read most: the home page, the feeds, the archive and the newest day."""
+        lang = default_lang
+        newest = stores.get().days(limit=1)
+        paths = ["/", f"/{lang}/", f"/{lang}/atom/papers.xml", f"/{lang}/atom/digest.xml",
+                 f"/{lang}/archive.html", "/api/days"]
+        if newest:
+            iso = newest[0].day.isoformat()
+            paths += [f"/{lang}/days/{iso}.html", f"/api/days/{iso}"]
+        return paths
+
+    async def keep_rendered(app: FastAPI) -> None:
+        """Render the answers read most at start and again after each change of the database
+        (once it has been quiet for a few seconds: a digest run writing is not chased), so the
+        first readers after a change find them ready instead of all waiting for one render."""
+        rendered: str | None = None
+        seen, changed_at = "", 0.0
+        while True:
+            try:
+                now = version()[0]
+                if now != seen:
+                    seen, changed_at = now, time.monotonic()
+                quiet = time.monotonic() - changed_at >= _QUIET_SECONDS
+                if now != rendered and (rendered is None or quiet):
+                    rendered = now
+                    paths = await anyio.to_thread.run_sync(read_most)
+                    await render_ahead(app, paths)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # an unreadable database: readers are told when they ask
+                pass
+            await asyncio.sleep(1.0)
 
     app = FastAPIOffline(
         title="paperdigest",
