@@ -425,6 +425,23 @@ class Store:
         ).fetchone()
         return _summary(row) if row else None
 
+    def latest_summaries(self, paper_ids: Sequence[str], lang: str) -> dict[str, Summary]:
+        """:meth:`latest_summary` of each of ``paper_ids`` (those that have one), in one query
+        per 500 papers instead of one per paper."""
+        found: dict[str, Summary] = {}
+        for start in range(0, len(paper_ids), 500):
+            chunk = list(paper_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT * FROM summaries WHERE lang = ? AND paper_id IN ({marks}) "
+                "ORDER BY paper_id, created_at DESC, id DESC",
+                (lang, *chunk),
+            )
+            for row in rows:
+                if row["paper_id"] not in found:
+                    found[row["paper_id"]] = _summary(row)
+        return found
+
     def input_text(self, summary_id: int) -> str:
         row = self.db.execute(
             "SELECT input_text FROM summaries WHERE id = ?", (summary_id,)
