@@ -132,6 +132,16 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_busy() -> float:
+    """CPU seconds every process on the machine has used so far (all cores, from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -168,7 +178,7 @@ def measure(server: subprocess.Popen[bytes], base: str, paths: list[tuple[str, s
             args: argparse.Namespace) -> dict[str, Any]:
     """The plan once through the server at ``base``: latency per kind, req/s, CPU, load."""
     port = int(base.rsplit(":", 1)[1])
-    server_cpu, gen_cpu = cpu_seconds(server.pid), own_cpu()
+    server_cpu, gen_cpu, busy = cpu_seconds(server.pid), own_cpu(), machine_busy()
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     if args.client == "async":
@@ -196,6 +206,9 @@ def measure(server: subprocess.Popen[bytes], base: str, paths: list[tuple[str, s
         (cpu_seconds(server.pid) - server_cpu) * 1000 / len(every), 2)
     out["generator_cpu_ms_per_request"] = round((own_cpu() - gen_cpu) * 1000 / len(every), 2)
     out["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    # what the rest of the machine used meanwhile, in cores (the lead's model jobs, others)
+    ours = (cpu_seconds(server.pid) - server_cpu) + (own_cpu() - gen_cpu)
+    out["other_processes_cores"] = round((machine_busy() - busy - ours) / wall, 2)
     return out
 
 
@@ -213,6 +226,7 @@ def table(results: dict[str, Any]) -> str:
     extra = [("requests/s", lambda r: f"{r['all']['per_second']:,.0f}"),
              ("server CPU per request", lambda r: f"{r['server_cpu_ms_per_request']} ms"),
              ("generator CPU per request", lambda r: f"{r['generator_cpu_ms_per_request']} ms"),
+             ("other processes' CPU (cores)", lambda r: f"{r['other_processes_cores']}"),
              ("load average (1 min, before/after)",
               lambda r: " / ".join(str(x) for x in r["load_average_1m"])),
              ("statuses", lambda r: ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()))]
