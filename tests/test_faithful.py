@@ -251,6 +251,19 @@ def test_overclaim_needs_its_english_cue():
     wer = "It achieves a Word Error Rate (WER) of just 0.80% in HWR tasks."
     assert "accuracy" in (overclaim("HWR 작업에서 0.80%의 정확도를 달성합니다.", wer) or "")
     assert overclaim("HWR 작업에서 0.80%의 단어 오류율(WER)을 달성합니다.", wer) is None
+    # Judged on the shared day too: "streamlined" as fast, "extensive" as perfect, "progress
+    # towards Level 3" as Level 3 reached.
+    lean = "We introduce a streamlined yet effective framework, named Self-Feedback."
+    fast = overclaim("신속하고 효과적인 프레임워크 Self-Feedback을 소개합니다.", lean)
+    assert "fast" in (fast or "")
+    assert overclaim("간결하고 효과적인 프레임워크 Self-Feedback을 소개합니다.", lean) is None
+    extensive = "We also provide extensive comparisons between RAG and long-context LLMs."
+    assert overclaim("RAG와 긴 문맥 LLM의 완벽한 비교를 제공합니다.", extensive)
+    assert overclaim("RAG와 긴 문맥 LLM의 폭넓은 비교를 제공합니다.", extensive) is None
+    towards = "Our findings demonstrate significant progress towards Level 3 autonomy."
+    reached = overclaim("이 연구는 Level 3 자율성을 달성함을 증명합니다.", towards)
+    assert "towards" in (reached or "")
+    assert overclaim("결과는 Level 3 자율성을 향한 큰 진전을 보여줍니다.", towards) is None
     acc = "It reaches 51.2% accuracy on MATH."
     assert overclaim("MATH에서 51.2%의 오류율을 보입니다.", acc)
     assert overclaim("MATH에서 51.2%의 정확도를 보입니다.", acc) is None
@@ -308,3 +321,93 @@ def test_chosen_sentences_fit_the_limit():
     chosen = choose_sentences(abstract)
     assert all(len(s) <= 200 for part in chosen.values() for s in part)
     assert any("JumpReLU" in s for part in chosen.values() for s in part)
+
+
+def test_an_unsure_translation_is_left_out_and_the_next_candidate_tried() -> None:
+    from paperdigest.summarize.faithful import Translated, rank_sentences, unsure
+
+    second_new = "We also release PrefillBench, a benchmark of long prompts."
+    abstract = f"{ABSTRACT} {second_new}"
+    ranked = rank_sentences(abstract)
+    assert ranked["whats_new"] == [SOURCE_NEW, second_new]  # best first, then the next
+    assert "Long prompts make the first token slow." not in ranked["whats_new"]  # background
+    placed = [s for part in ranked.values() for s in part]
+    assert len(placed) == len(set(placed))  # each sentence in one section only
+    sure, doubtful = (0.9,) * 30, (0.9,) * 20 + (0.3,) * 9  # 9 tokens under 0.5: too many
+    assert unsure(sure) is None and unsure((0.9,) * 20 + (0.3,) * 8) is None
+    assert "unsure of 9 of its 29 tokens" in (unsure(doubtful) or "")
+    calls: list[tuple[str, int]] = []
+
+    def translate(sentence: str, attempt: int) -> Translated:
+        calls.append((sentence, attempt))
+        text = GOOD.get(sentence, "이 연구는 긴 프롬프트의 벤치마크인 PrefillBench를 공개합니다.")
+        return Translated(text, doubtful if sentence == SOURCE_NEW else sure)
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, outcome = writer.write(abstract)
+    # Unsure of a word it does not know, the model would only guess again: not asked again.
+    assert [a for s, a in calls if s == SOURCE_NEW] == [0]
+    assert "PrefillBench" in sections.whats_new  # the next candidate stands in
+    assert GOOD[SOURCE_NEW] not in sections.whats_new
+    ((source, why),) = outcome["whats_new"].dropped
+    assert source == SOURCE_NEW and "unsure" in why[-1]
+    assert any("unsure" in line for line in writer.log)
+    assert GOOD[SOURCE_RESULT] in sections.performance_highlights
+    trusting = FaithfulWriter(translate, lang="ko", max_unsure=None)  # -o max_unsure=-1
+    assert GOOD[SOURCE_NEW] in trusting.write(abstract)[0].whats_new
+    # A plain string (a translator that cannot tell its confidence) is judged on its text.
+    plain = FaithfulWriter(lambda s, a: GOOD.get(s, "видео"), lang="ko")
+    assert GOOD[SOURCE_NEW] in plain.write(abstract)[0].whats_new
+
+
+def test_the_papers_budget_of_model_calls_is_kept() -> None:
+    calls: list[str] = []
+
+    def translate(sentence: str, attempt: int) -> str:
+        calls.append(sentence)
+        return "видео"  # never faithful: every candidate would be tried three times
+
+    writer = FaithfulWriter(translate, lang="ko", max_calls=4)
+    sections, outcome = writer.write(ABSTRACT)
+    assert len(calls) == 4 and writer.calls == 4
+    assert sections.technical_details == NOTHING_FAITHFUL["ko"]
+    tried = [why for r in outcome.values() for _, why in r.dropped]
+    assert len(tried) == 2  # 3 calls for the first sentence, the last call for the second
+    assert all(any("another script" in w for w in why) for why in tried)
+
+
+def test_token_confidence_records_the_chosen_tokens_probability() -> None:
+    import numpy as np
+
+    from paperdigest.summarize.decoding import TokenConfidence
+
+    probs = np.array([0.7, 0.2, 0.1], dtype=np.float64)
+    listener = TokenConfidence()
+    scores = np.log(probs) + 3.0  # logits: any shift gives the same probabilities
+    out = listener([11, 12], scores.copy())  # the prompt: nothing written yet
+    assert np.allclose(out, scores)  # it only listens
+    listener([11, 12, 0], scores.copy())  # the model wrote token 0
+    listener([11, 12, 0, 2], scores.copy())  # then token 2
+    assert np.allclose(listener.probs, [0.7, 0.1])
+
+
+def test_an_unsure_sentence_of_a_two_sentence_translation_is_left_out_alone() -> None:
+    from paperdigest.summarize.faithful import Translated, sure_sentences
+
+    first, second = "LazyLLM은 KV cache를 계산합니다.", "이 방법은 토큰을 고릅니다."
+    # One token a character here: the first sentence's tokens sure, the second's (14) not.
+    probs = (0.9,) * (len(first) + 1) + (0.2,) * len(second)
+    kept, doubtful = sure_sentences(f"{first} {second}", probs)
+    assert kept == [first] and [s for s, _ in doubtful] == [second]
+    assert sure_sentences(f"{first} {second}", ()) == ([first, second], [])  # no probabilities
+
+    def translate(sentence: str, attempt: int) -> Translated:
+        if sentence != SOURCE_NEW:
+            return Translated(GOOD[sentence])
+        text = f"{GOOD[sentence]} {second}"
+        return Translated(text, (0.9,) * (len(text) - len(second)) + (0.2,) * len(second))
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, _ = writer.write(ABSTRACT)
+    assert second not in sections.whats_new and sections.whats_new.startswith("이 연구는")
+    assert any("left out one sentence" in line and second in line for line in writer.log)

@@ -42,6 +42,7 @@ from .decoding import (  # re-exported: the backend's decoding helpers live in d
     MAX_SENTENCES,
     LatinStartPenalty,
     NumberGuard,
+    TokenConfidence,
     _Vocab,
     parse_section_answer,
 )
@@ -164,6 +165,10 @@ class LocalSummarizer(Summarizer):
         # translate mode: check each sentence by translating it back (self-feedback; slower)
         verify: bool = False
         numbers_from_text: bool = True  # digits only as the paper text has them (NumberGuard)
+        # translate mode: a sentence written with more tokens the model gave under 50% is left
+        # out (its own doubt; see faithful.unsure); -1 keeps every sentence whatever its doubts
+        max_unsure: int = Field(8, ge=-1, le=1000)
+        max_calls: int = Field(12, ge=1, le=100)  # translate mode: model calls per paper
 
     def __init__(
         self,
@@ -362,7 +367,7 @@ class LocalSummarizer(Summarizer):
     def _summarize_faithful(self, request: SummaryRequest) -> Sections:
         """Translate the abstract's own sentences chosen per section, each verified against its
         source sentence (see :mod:`paperdigest.summarize.faithful`)."""
-        from .faithful import ATTEMPTS, FaithfulWriter
+        from .faithful import ATTEMPTS, FaithfulWriter, Translated
 
         # Each sentence is verified already: asked again for the same paper (a repair round of
         # the digest), the same answer comes back at no cost, which ends the repairs.
@@ -372,7 +377,8 @@ class LocalSummarizer(Summarizer):
         tries = 0
         opts = self.options
 
-        def translate(sentence: str, attempt: int) -> str:
+        def translate(sentence: str, attempt: int) -> Translated:
+            confidence = TokenConfidence()  # last: it records what the others let through
             settings: dict[str, Any] = {
                 # greedy first: a translation has one best answer; warmer only to try again
                 "temperature": RETRY_WARMER * attempt,
@@ -382,14 +388,17 @@ class LocalSummarizer(Summarizer):
                 "seed": opts.seed + tries * ATTEMPTS + attempt,
                 "stop": ["\n"],
             }
+            processors: list[Any] = []
             if opts.numbers_from_text:
                 vocab = self._vocab()
-                from llama_cpp import LogitsProcessorList
-
-                settings["logits_processor"] = LogitsProcessorList(
-                    [NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)]
+                processors.append(
+                    NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)
                 )
-            return self._complete(request.prompts.translation(sentence), settings)
+            from llama_cpp import LogitsProcessorList
+
+            settings["logits_processor"] = LogitsProcessorList([*processors, confidence])
+            text = self._complete(request.prompts.translation(sentence), settings)
+            return Translated(text, tuple(confidence.probs))
 
         def back(text: str) -> str:
             settings: dict[str, Any] = {
@@ -402,7 +411,11 @@ class LocalSummarizer(Summarizer):
             return self._complete(request.prompts.back_translation(text), settings)
 
         writer = FaithfulWriter(
-            translate, lang=request.prompts.lang, back_translate=back if opts.verify else None
+            translate,
+            lang=request.prompts.lang,
+            back_translate=back if opts.verify else None,
+            max_calls=opts.max_calls,
+            max_unsure=None if opts.max_unsure < 0 else opts.max_unsure,
         )
         sections, _ = writer.write(request.paper.abstract)
         for line in writer.log:

@@ -305,6 +305,17 @@ _CLAIM_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             "it names accuracy where the text measures something else",
         ),
         (
+            r"신속",
+            r"\b(?:fast\w*|quick\w*|rapid\w*|swift\w*|speed\w*|accelerat\w*|prompt\w*|"
+            r"real-time|latency|efficien\w*)\b",
+            "it says 'fast' where the text does not ('streamlined' is not 'fast')",
+        ),
+        (
+            r"완벽|완전무결",
+            r"\b(?:perfect\w*|flawless\w*|exact\w*|complete\w*|full\w*|entire\w*)\b",
+            "it says 'perfect' where the text does not ('extensive' is not 'perfect')",
+        ),
+        (
             r"오류율|오차율|에러율|오류 ?비율",
             r"error|\bwer\b|\bcer\b|mistake|\bfault|failure",
             "it names an error rate the text does not give",
@@ -315,13 +326,24 @@ _CLAIM_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
 _ARTIFACT = re.compile(r"(?<![A-Za-z0-9])_[A-Za-z]|[A-Za-z]_(?![A-Za-z0-9])|[가-힣]_|_[가-힣]")
 
 
+# "Progress towards Level 3 autonomy" is not Level 3 reached: a source that only moves toward
+# its goal needs a Korean word that says so.
+_TOWARD_EN = re.compile(
+    r"\b(?:towards?|progress(?:es)? (?:on|in)|steps? (?:to|toward)|closer to|paves? the way)\b",
+    re.IGNORECASE,
+)
+_TOWARD_KO = re.compile(r"향|진전|발전|진보|단계|위한|위해|나아가|가까|길을|기반을|토대")
+
+
 def overclaim(sentence: str, source: str) -> str | None:
     """How ``sentence`` (Korean) claims more than, or other than, ``source`` (the English
-    sentence it renders): a superlative, "solves", "overcomes" or a metric its source lacks;
-    None when it does not."""
+    sentence it renders): a superlative, "solves", "overcomes", "fast", "perfect" or a metric its
+    source lacks, or a goal reached where the source moves toward it; None when it does not."""
     for ko, en, why in _CLAIM_CUES:
         if ko.search(sentence) and not en.search(source):
             return why
+    if _TOWARD_EN.search(source) and not _TOWARD_KO.search(sentence):
+        return "it drops the text's 'towards': the goal reads as reached"
     if _ARTIFACT.search(sentence) and not _ARTIFACT.search(source):
         return "a stray underscore, left from a token"
     return None
