@@ -262,3 +262,42 @@ def test_the_answers_read_most_are_rendered_before_anyone_asks(tmp_path: Any) ->
         await client.aclose()
 
     asyncio.run(scenario())
+
+
+def test_a_server_process_that_dies_stops_the_others(tmp_path: Any) -> None:
+    """With --workers, a worker killed from outside is not left half-served: the others stop
+    and the server exits 1 with one line (a supervisor then restarts it whole)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from sitedata import free_port, make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "paperdigest", "serve", "--db", str(db),
+                             "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        first, second = psutil.Process(proc.pid).children()
+        first.send_signal(signal.SIGKILL)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 1
+        assert "a server process died" in err and "Traceback" not in err
+        second.wait(timeout=10)
+        assert not second.is_running()
+    finally:
+        if proc.poll() is None:
+            for worker in psutil.Process(proc.pid).children():
+                worker.kill()
+            proc.kill()

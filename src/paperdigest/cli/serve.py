@@ -76,6 +76,8 @@ def serve(
         "proxy_headers": False,
         "timeout_graceful_shutdown": 1,  # SIGTERM: requests in flight get a second, then stop
     }
+    if workers > 1 and not hasattr(os, "fork"):
+        click.echo("note: --workers needs fork (POSIX); serving with one process", err=True)
     if workers > 1 and hasattr(os, "fork"):
         click.echo(f"serving {path} at http://{shown}:{port}/ (API docs at /docs) with "
                    f"{workers} processes", err=True)
@@ -102,18 +104,6 @@ def _serve_forked(server: Any, host: str, port: int, workers: int) -> None:
     sock.listen(2048)
     sock.set_inheritable(True)
     children: list[int] = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: serve until told to stop
-            code = 0
-            try:
-                server.run(sockets=[sock])
-            except BaseException:  # a worker ends here, whatever happened
-                code = 1
-            sys.stderr.flush()
-            os._exit(code)
-        children.append(pid)
-    sock.close()
     stopping = {"at": 0.0}
 
     def stop(signum: int, frame: object) -> None:
@@ -123,8 +113,28 @@ def _serve_forked(server: Any, host: str, port: int, workers: int) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
+    # installed before the fork, so a SIGTERM that comes early is not lost; each worker puts the
+    # default back at once (its server then installs its own)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        if stopping["at"]:
+            break
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until told to stop
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            code = 0
+            try:
+                server.run(sockets=[sock])
+            except BaseException:  # a worker ends here, whatever happened
+                code = 1
+            sys.stderr.flush()
+            os._exit(code)
+        children.append(pid)
+    sock.close()
+    if stopping["at"]:  # told to stop while forking: tell every worker, the last ones too
+        stop(signal.SIGTERM, None)
     failed = False
     while children:
         pid, _ = os.waitpid(-1, os.WNOHANG)
