@@ -8,7 +8,8 @@ on a free loopback port and runs 50 concurrent closed-loop clients:
   days four times in five (readers read recent days), else any day. Latency per kind, p50/p95;
   every answer must be 200 with a body of its ``Content-Length``.
 - **search, side by side**: the same 160 queries (never repeated, so no answer comes from the
-  server's cache) through ``/api/search`` and as the bare FTS5 query
+  server's cache) through ``/api/search`` (after each code's last round) and as the bare FTS5
+  query
   (``SELECT rowid … MATCH ? ORDER BY rank LIMIT 20``) on direct read-only connections, each with
   50 concurrent clients.
 
@@ -212,6 +213,12 @@ def measure(server: subprocess.Popen[bytes], base: str, paths: list[tuple[str, s
     return out
 
 
+def api_summary(api: list[Result]) -> dict[str, Any]:
+    return {"n": len(api), "p50_ms": round(pct([m for _, m, _ in api], 50), 1),
+            "p95_ms": round(pct([m for _, m, _ in api], 95), 1),
+            "statuses": sorted({s for _, _, s in api})}
+
+
 def table(results: dict[str, Any]) -> str:
     """Every round as Markdown: p50/p95 per kind, requests/s, CPU per request, load."""
     rounds = [(label, i + 1, r) for label in ("old", "new")
@@ -290,7 +297,7 @@ def main() -> None:
     qs: list[str] = []
     for i, (label, src) in enumerate(runs):
         old = src is not None
-        last = i == len(runs) - 1
+        last = all(other != label for other, _ in runs[i + 1:])  # this code's last round
         server, base = start_server(db, src, 0 if old else args.workers,
                                     old and args.old_plain)
         try:
@@ -302,12 +309,8 @@ def main() -> None:
                 fetch = threaded_fetch(base)
                 api = run_parallel([fetch("search", "/api/search", {"q": q}) for q in qs],
                                    args.clients)
-                results["search_api"] = {
-                    "n": len(api), "p50_ms": round(pct([m for _, m, _ in api], 50), 1),
-                    "p95_ms": round(pct([m for _, m, _ in api], 95), 1),
-                    "statuses": sorted({s for _, _, s in api}),
-                }
-                print(json.dumps(results["search_api"]), file=sys.stderr, flush=True)
+                results["search_api" if not old else "search_api_old"] = api_summary(api)
+                print(json.dumps({label: api_summary(api)}), file=sys.stderr, flush=True)
             results[f"server_rss_mb_{label}"] = round(peak_rss_mb(server.pid))
         finally:
             stop_server(server)
