@@ -9,9 +9,8 @@ on a free loopback port and runs 50 concurrent closed-loop clients:
   every answer must be 200 with a body of its ``Content-Length``.
 - **search, side by side**: the same 160 queries (never repeated, so no answer comes from the
   server's cache) through ``/api/search`` (after each code's last round) and as the bare FTS5
-  query
-  (``SELECT rowid … MATCH ? ORDER BY rank LIMIT 20``) on direct read-only connections, each with
-  50 concurrent clients.
+  query (``SELECT rowid … MATCH ? ORDER BY rank LIMIT 20``) on direct read-only connections,
+  each with 50 concurrent clients.
 
 Two generators, selected with ``--client``; both time a request from sending it to having read
 the whole answer, and both keep one keep-alive connection per client:
