@@ -230,6 +230,9 @@ def test_source_numbers() -> None:
     # the numbers check's own values (text.numbers): "70B" in a name also supports 70000000000
     assert numbers == {"12,000", "12000", "2.34", "3", "70", "70000000000", "70,000,000,000"}
     assert {"1", "12", "12,", "2.", "2.3", "7"} <= prefixes and "4" not in prefixes
+    # A zero-padded date inside a name comes out as written (it came out as "2024-409").
+    dated, _ = source_numbers("GPT-4-Turbo-2024-04-09 is compared")
+    assert {"2024", "04", "09"} <= dated
 
 
 def test_number_guard_lets_only_the_papers_numbers_through() -> None:

@@ -428,13 +428,18 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+_WRITTEN_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
 def digit_forms(source_text: str) -> frozenset[str]:
     """Every way a number ``source_text`` supports may be written in digits: each supported value
     (see :func:`unsupported_numbers`) plain (``12000``, ``2.34``), with thousands commas
     (``12,000``). The local backend's decoding guard lets the model write only these, so it
     never writes a number the numbers check would reject (it is stricter in one way: a rounding
     such as ``74.8`` for ``74.76``, which the check accepts, is not offered)."""
-    forms: set[str] = set()
+    # As written, too: a zero-padded part of a name or date ("GPT-4-Turbo-2024-04-09") must come
+    # out as the text has it, not as "2024-4-9" (or worse, "2024-409").
+    forms: set[str] = set(_WRITTEN_DIGITS.findall(source_text))
     for value in _source_numbers(source_text).values:
         if value < 0 or value != value:  # negative or NaN: not written as plain digits
             continue
