@@ -301,3 +301,29 @@ def test_a_server_process_that_dies_stops_the_others(tmp_path: Any) -> None:
             for worker in psutil.Process(proc.pid).children():
                 worker.kill()
             proc.kill()
+
+
+def test_stopping_while_rendering_ahead_does_not_crash(tmp_path: Any) -> None:
+    """An app stopped right after it starts (its render ahead still running in a request
+    thread) closes its connections only once that render is done: closing one under a running
+    query crashed the process (SIGSEGV). Run in a child process, so a crash fails the test."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sitedata import make_db
+
+    db = make_db(tmp_path / "db.sqlite", english=False)
+    tests = Path(__file__).resolve().parent
+    script = (
+        "import sys; from fastapi.testclient import TestClient\n"
+        "from paperdigest.web.app import create_app\n"
+        "for _ in range(60):\n"
+        "    with TestClient(create_app(sys.argv[1])) as client:\n"
+        "        assert client.get('/api/days').status_code == 200\n"
+        "print('stopped cleanly')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True,
+                          text=True, timeout=300, cwd=tests)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "stopped cleanly" in done.stdout

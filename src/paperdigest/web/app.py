@@ -75,6 +75,7 @@ _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
 _FEED_DAYS = 30
 _QUIET_SECONDS = 3.0  # a changed database is rendered ahead once it has not changed for this
+_STOP_SECONDS = 1.0  # at shutdown, how long a render ahead may take to finish its answer
 _LOADED_DAYS = 96  # loaded days kept (about 0.2 MB each with 30 papers and their summaries)
 CSP = (
     "default-src 'none'; img-src https: http: data:; media-src https: http:; "
@@ -191,14 +192,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ahead = asyncio.create_task(keep_rendered(app))
+        stop = asyncio.Event()
+        ahead = asyncio.create_task(keep_rendered(app, stop))
         try:
             yield
         finally:
-            ahead.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ahead
-            stores.close()
+            # not cancelled: a render in a request thread would go on using its connection
+            # while it is closed (a crash); told to stop, it ends after the answer it is on
+            stop.set()
+            done, _ = await asyncio.wait({ahead}, timeout=_STOP_SECONDS)
+            if done:
+                stores.close()
+            else:  # still rendering: the connections are left to the process's exit
+                ahead.cancel()
 
     def read_most() -> list[str]:
         """The answers read most: the home page, the feeds, the archive and the newest day."""
@@ -211,13 +217,13 @@ def create_app(
             paths += [f"/{lang}/days/{iso}.html", f"/api/days/{iso}"]
         return paths
 
-    async def keep_rendered(app: FastAPI) -> None:
+    async def keep_rendered(app: FastAPI, stop: asyncio.Event) -> None:
         """Render the answers read most at start and again after each change of the database
         (once it has been quiet for a few seconds: a digest run writing is not chased), so the
         first readers after a change find them ready instead of all waiting for one render."""
         rendered: str | None = None
         seen, changed_at = "", 0.0
-        while True:
+        while not stop.is_set():
             try:
                 now = version()[0]
                 if now != seen:
@@ -226,12 +232,13 @@ def create_app(
                 if now != rendered and (rendered is None or quiet):
                     rendered = now
                     paths = await anyio.to_thread.run_sync(read_most)
-                    await render_ahead(app, paths)
+                    await render_ahead(app, paths, stop.is_set)
             except asyncio.CancelledError:
                 raise
             except Exception:  # an unreadable database: readers are told when they ask
                 pass
-            await asyncio.sleep(1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
 
     app = FastAPIOffline(
         title="paperdigest",

@@ -234,11 +234,14 @@ class ResponseCache:
                 self._bytes -= len(dropped.body)
 
 
-async def render_ahead(app: ASGIApp, paths: list[str]) -> int:
+async def render_ahead(app: ASGIApp, paths: list[str],
+                       stopped: Callable[[], bool] = lambda: False) -> int:
     """GET each of ``paths`` through ``app`` (the whole app, so its cache keeps the answers),
-    one after another, the answers thrown away; the number answered 200."""
+    one after another until ``stopped()``, the answers thrown away; the number answered 200."""
     ok = 0
     for path in paths:
+        if stopped():
+            break
         ok += await _get(app, path) == 200
     return ok
 
