@@ -411,3 +411,28 @@ def test_an_unsure_sentence_of_a_two_sentence_translation_is_left_out_alone() ->
     sections, _ = writer.write(ABSTRACT)
     assert second not in sections.whats_new and sections.whats_new.startswith("이 연구는")
     assert any("left out one sentence" in line and second in line for line in writer.log)
+
+
+def test_a_long_sentence_left_out_is_tried_again_as_its_opening() -> None:
+    from paperdigest.summarize.faithful import SHORTER_SOURCE_CHARS, Translated
+
+    long_new = (
+        "We introduce LazyLLM, a method that selectively computes the KV cache for important "
+        "tokens, which lets the model pick different subsets of tokens at each step."
+    )
+    opening = SOURCE_NEW  # up to ", which": a sentence of its own
+    assert len(long_new) > SHORTER_SOURCE_CHARS >= len(opening)
+    asked: list[str] = []
+
+    def translate(sentence: str, attempt: int) -> Translated:
+        asked.append(sentence)
+        if sentence == long_new:  # unsure of the long one
+            guess = "이 연구는 LazyLLM을 소개합니다. 이것은 부분집합을 고릅니다."
+            return Translated(guess, (0.1,) * 40)
+        return Translated(GOOD.get(sentence, GOOD[SOURCE_NEW]), (0.9,) * 30)
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, outcome = writer.write(f"{long_new} {SOURCE_RESULT}")
+    assert asked[:2] == [long_new, opening]  # the opening right after the long sentence
+    assert sections.whats_new == GOOD[SOURCE_NEW] and not outcome["whats_new"].dropped
+    assert any("opening" in line for line in writer.log)

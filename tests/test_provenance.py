@@ -58,6 +58,23 @@ def test_record_states_input_and_share(tmp_path: Path) -> None:
     assert INSTRUCTION not in line and READER_PROBLEMS["numbers"]["en"] in line
 
 
+def test_a_day_loads_the_same_records_in_a_few_queries(tmp_path: Path) -> None:
+    """load_day reads the day's summaries and records in bulk: the same entries as one look-up
+    per paper (flagged, repaired, unchecked; with and without a recorded input)."""
+    from paperdigest.render.json_day import entry_for
+
+    db = _make(tmp_path)
+    with Store(db, readonly=True) as store:
+        for lang in ("ko", "en"):
+            day = load_day(store, DAY, lang)
+            one_by_one = [entry_for(store, e.paper, lang) for e in day.entries]
+            assert list(day.entries) == one_by_one, lang
+            states = {e.paper.id: e.record.state for e in day.entries if e.record is not None}
+            if lang == "ko":
+                assert states[FLAGGED] == "flagged" and states[REPAIRED] == "repaired"
+                assert len(states) == len(day.entries)
+
+
 def test_site_json_and_feeds_show_it(tmp_path: Path) -> None:
     db = _make(tmp_path)
     with Store(db) as store:

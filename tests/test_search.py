@@ -174,6 +174,27 @@ def test_paging_and_totals(store: Store) -> None:
         search(store, "sparse", limit=0)
 
 
+def test_a_word_in_the_title_ranks_above_the_same_word_in_the_abstract(tmp_path: Path) -> None:
+    """The column weights (title 10, authors 4, abstract 1, summaries 2) decide the order, and
+    every page of the ranking holds the same papers in the same order as one long page."""
+    with Store(tmp_path / "w.db") as s:
+        papers = [
+            Paper(id=f"2407.1000{i}", title=f"Paper {i}" + (" about kernels" if i == 3 else ""),
+                  abstract="We study kernels." if i != 3 else "Nothing here.", upvotes=i)
+            for i in range(1, 6)
+        ]
+        s.save_listing(DAY, papers, "t")
+        whole = search(s, "kernels", limit=5)
+        assert whole.total == 5 and whole.hits[0].paper_id == "2407.10003"
+        assert whole.hits[0].title_html == "Paper 3 about <mark>kernels</mark>"
+        scores = [h.score for h in whole.hits]
+        assert scores == sorted(scores)  # bm25: lower is better
+        pages = [h for start in range(5) for h in search(s, "kernels", limit=1,
+                                                         offset=start).hits]
+        assert [h.paper_id for h in pages] == [h.paper_id for h in whole.hits]
+        assert all("<mark>kernels</mark>" in h.snippet_html for h in whole.hits[1:])
+
+
 def test_migration_backfills_an_existing_database(tmp_path: Path) -> None:
     path = make_db(tmp_path / "old.db", english=False, hostile=False)
     with Store(path) as s:  # pretend the database predates m005

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from ..models import SECTION_KEYS, SECTION_LABELS, Paper, Summary
 from ..settings import DEFAULT_LANG
 from ..store import DayInfo, Store
 from ..store.feedback import day_ranking
-from .provenance import Record, load_record
+from .provenance import Record, load_record, load_records
 
 JSON_VERSION = 1
 
@@ -37,9 +38,13 @@ def safe_url(url: str | None) -> str | None:
     url = url.strip()
     if not url.lower().startswith(("https://", "http://")):
         return None
-    if any(c.isspace() or c in "\"'<>`" for c in url):
+    if _UNSAFE_IN_URL.search(url):
         return None
     return url
+
+
+# whitespace (``\s`` is str.isspace()'s set) and characters that end an HTML attribute
+_UNSAFE_IN_URL = re.compile(r"[\s\"'<>`]")
 
 
 @dataclass(frozen=True)
@@ -110,13 +115,18 @@ def load_day(store: Store, day: dt.date, lang: str, *, limit: int | None = None)
     if limit is not None:
         papers = papers[:limit]
     ranked = day_ranking(store, day, lang)
-    entries = tuple(
-        replace(entry_for(store, p, lang), score=ranked[p.id].score, why=ranked[p.id].why)
-        if p.id in ranked
-        else entry_for(store, p, lang)
-        for p in papers
-    )
-    return Day(day, lang, store.day_info(day), entries)
+    # the day's summaries and their records in a few queries, not three per paper
+    latest = store.latest_summaries([p.id for p in papers], lang)
+    found = list(latest.values())
+    records = {id(s): r for s, r in zip(found, load_records(store, found), strict=True)}
+    entries = []
+    for p in papers:
+        summary = latest.get(p.id)
+        entry = Entry(p, summary, records[id(summary)] if summary is not None else None)
+        if p.id in ranked:
+            entry = replace(entry, score=ranked[p.id].score, why=ranked[p.id].why)
+        entries.append(entry)
+    return Day(day, lang, store.day_info(day), tuple(entries))
 
 
 def paper_slug(paper_id: str) -> str:

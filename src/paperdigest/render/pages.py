@@ -4,6 +4,7 @@ templates, the interface strings per language, and the static assets."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
@@ -142,13 +143,18 @@ def ui_strings(lang: str) -> dict[str, str]:
     return UI.get(lang, UI["en"])
 
 
+@functools.cache
 def make_env() -> jinja2.Environment:
+    """The one template environment: templates are compiled once per process, not per page
+    (the server renders every page kind with it; compiling ``day.html`` costs more than
+    rendering it). The templates ship with the package, so they are not checked for changes."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("paperdigest", "render/templates"),
         autoescape=True,  # every template, whatever its name
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,
+        auto_reload=False,
     )
     env.filters["safe_url"] = safe_url
     return env

@@ -12,6 +12,7 @@ the page's language. Every page, feed, JSON file, chat message and e-mail shows 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,12 +284,43 @@ def load_record(store: Store, summary: Summary) -> Record:
     return record_for(summary, check_row=check_row, input_row=input_row)
 
 
+def load_records(store: Store, summaries: Sequence[Summary]) -> list[Record]:
+    """:func:`load_record` of each of ``summaries``, in order, with two queries per 500
+    summaries instead of two per summary."""
+    checks: dict[int, Any] = {}
+    inputs: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(summaries), 500):
+        chunk = summaries[start : start + 500]
+        ids = [s.id for s in chunk if s.id is not None]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            for row in store.db.execute(
+                f"SELECT * FROM summary_checks WHERE summary_id IN ({marks})", ids
+            ):
+                checks[int(row["summary_id"])] = row
+        papers = sorted({s.paper_id for s in chunk})
+        marks = ",".join("?" * len(papers))
+        for row in store.db.execute(
+            f"SELECT * FROM fulltext_inputs WHERE paper_id IN ({marks})", papers
+        ):
+            inputs[(row["paper_id"], row["input_hash"])] = row
+    return [
+        record_for(
+            s,
+            check_row=checks.get(s.id) if s.id is not None else None,
+            input_row=inputs.get((s.paper_id, s.input_hash)),
+        )
+        for s in summaries
+    ]
+
+
 __all__ = [
     "READER_PROBLEMS",
     "STATES",
     "Record",
     "input_label",
     "load_record",
+    "load_records",
     "reader_problem",
     "record_for",
     "state_label",

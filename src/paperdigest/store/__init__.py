@@ -323,15 +323,29 @@ class Store:
             dt.date.fromisoformat(row["day"]), row["source"], row["fetched_at"], row["n_papers"]
         )
 
-    def days(self, *, empty: bool = False) -> list[DayInfo]:
-        """Fetched days, newest first. A day with no papers (a weekend) is recorded but left
-        out (no page, archive or feed entry; navigation skips it) unless ``empty``."""
+    def days(self, *, empty: bool = False, limit: int | None = None) -> list[DayInfo]:
+        """Fetched days, newest first (the newest ``limit`` of them). A day with no papers (a
+        weekend) is recorded but left out (no page, archive or feed entry; navigation skips it)
+        unless ``empty``."""
         where = "" if empty else " WHERE n_papers > 0"
-        rows = self.db.execute(f"SELECT * FROM days{where} ORDER BY day DESC").fetchall()
+        cut = "" if limit is None else f" LIMIT {max(0, int(limit))}"
+        rows = self.db.execute(f"SELECT * FROM days{where} ORDER BY day DESC{cut}").fetchall()
         return [
             DayInfo(dt.date.fromisoformat(r["day"]), r["source"], r["fetched_at"], r["n_papers"])
             for r in rows
         ]
+
+    def day_neighbours(self, day: dt.date) -> tuple[str | None, str | None]:
+        """(newer, older): the ISO dates of the nearest days with papers after and before
+        ``day`` (two index look-ups, where :meth:`days` reads every day)."""
+        iso = day.isoformat()
+        newer = self.db.execute(
+            "SELECT min(day) FROM days WHERE day > ? AND n_papers > 0", (iso,)
+        ).fetchone()[0]
+        older = self.db.execute(
+            "SELECT max(day) FROM days WHERE day < ? AND n_papers > 0", (iso,)
+        ).fetchone()[0]
+        return (str(newer) if newer else None), (str(older) if older else None)
 
     def day_papers(self, day: dt.date) -> list[Paper]:
         """The day's papers in vote order (ties keep the list's order)."""
@@ -433,6 +447,23 @@ class Store:
             (paper_id, lang),
         ).fetchone()
         return _summary(row) if row else None
+
+    def latest_summaries(self, paper_ids: Sequence[str], lang: str) -> dict[str, Summary]:
+        """:meth:`latest_summary` of each of ``paper_ids`` (those that have one), in one query
+        per 500 papers instead of one per paper."""
+        found: dict[str, Summary] = {}
+        for start in range(0, len(paper_ids), 500):
+            chunk = list(paper_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT * FROM summaries WHERE lang = ? AND paper_id IN ({marks}) "
+                "ORDER BY paper_id, created_at DESC, id DESC",
+                (lang, *chunk),
+            )
+            for row in rows:
+                if row["paper_id"] not in found:
+                    found[row["paper_id"]] = _summary(row)
+        return found
 
     def input_text(self, summary_id: int) -> str:
         row = self.db.execute(

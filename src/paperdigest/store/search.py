@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,6 @@ MAX_LIMIT = 100
 
 # FTS5 columns: 0 title, 1 authors, 2 abstract, 3 summaries. BM25 weights per column.
 _WEIGHTS = (10.0, 4.0, 1.0, 2.0)
-_RANK = "bm25(search_fts, {})".format(", ".join(f"{w:g}" for w in _WEIGHTS))
 
 
 @dataclass(frozen=True)
@@ -95,12 +93,7 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> Sea
                 "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (expression,)
             ).fetchone()[0]
         )
-        ranked = db.execute(
-            f"SELECT rowid, {_RANK} AS score FROM search_fts WHERE search_fts MATCH ? "
-            "ORDER BY score LIMIT ? OFFSET ?",
-            (expression, limit, offset),
-        ).fetchall()
-        hits = _hits(db, expression, [(int(r[0]), float(r[1])) for r in ranked])
+        hits = _ranked_hits(db, expression, limit, offset)
     except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
         raise SearchQueryError(f"cannot search for {query!r}: {exc}") from None
     return SearchResults(query, expression, total, limit, offset, tuple(hits))
@@ -142,62 +135,59 @@ def _search_id(store: Store, query: str, paper_id: str, limit: int,
     return SearchResults(query, paper_id, 1, limit, offset, (hit,) if offset == 0 else ())
 
 
-def _hits(
-    db: Connection, expression: str, ranked: Sequence[tuple[int, float]]
-) -> list[SearchHit]:
-    """Snippets and paper details for the ranked rows only (not for every match)."""
-    if not ranked:
-        return []
-    docs = [doc for doc, _ in ranked]
-    marks = ", ".join("?" * len(docs))
-    sizes = dict(db.execute(
-        "SELECT rowid, coalesce(length(authors), 0) + coalesce(length(abstract), 0) + "
-        f"coalesce(length(summaries), 0) FROM search_fts WHERE rowid IN ({marks})", docs
-    ).fetchall())
-    # FTS5's snippet() costs (document length x hits): long documents (older data, from
-    # before the size limits) get a linear excerpt made here instead
-    short = [d for d in docs if sizes.get(d, 0) <= SNIPPET_MAX_CHARS]
-    long = [d for d in docs if sizes.get(d, 0) > SNIPPET_MAX_CHARS]
-    rows = _hit_rows(db, expression, short, snippets=True) if short else []
-    if long:
-        terms = [t.replace('""', '"') for t in re.findall(r'"((?:[^"]|"")*)"', expression)]
-        for row in _hit_rows(db, expression, long, snippets=False):
-            row = list(row)
-            row[3 : 3 + len(_SNIPPET_COLUMNS)] = [
-                _excerpt(text or "", terms) for text in row[3 : 3 + len(_SNIPPET_COLUMNS)]
-            ]
-            rows.append(row)
-    by_doc = {int(row[0]): row for row in rows}
-    return _make_hits(ranked, by_doc)
-
-
-def _hit_rows(
-    db: Connection, expression: str, docs: list[int], *, snippets: bool
-) -> list[Any]:
-    marks = ", ".join("?" * len(docs))
-    if snippets:
-        snippet_sql = ", ".join(
-            f"snippet(search_fts, {col}, '{_OPEN}', '{_CLOSE}', '…', 24)"
-            for col, _ in _SNIPPET_COLUMNS
-        )
-        title_sql = f"highlight(search_fts, 0, '{_OPEN}', '{_CLOSE}')"
-    else:
-        snippet_sql = ", ".join(
-            f"substr(search_fts.{name}, 1, {SNIPPET_MAX_CHARS * 5})" for _, name in _SNIPPET_COLUMNS
-        )
-        title_sql = "NULL"
-    rows: list[Any] = db.execute(
-        f"SELECT search_fts.rowid, d.paper_id, {title_sql}, "
-        f"{snippet_sql}, p.title, p.authors, "
-        "(SELECT group_concat(day, ',') FROM (SELECT day FROM day_papers WHERE paper_id = p.id "
-        "ORDER BY day DESC)), "
-        "coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0) "
-        "FROM search_fts JOIN search_docs d ON d.doc = search_fts.rowid "
-        "JOIN papers p ON p.id = d.paper_id "
-        f"WHERE search_fts MATCH ? AND search_fts.rowid IN ({marks})",
-        (expression, *docs),
+def _ranked_hits(db: Connection, expression: str, limit: int, offset: int) -> list[SearchHit]:
+    """The page of hits, best first, with their snippets from the same FTS5 query: ``ORDER BY
+    rank`` lets FTS5 sort the matches itself and keep their positions, so ``snippet()`` runs
+    only for the rows returned and the MATCH is evaluated once (a second query with ``MATCH ?
+    AND rowid IN (…)`` for the snippets cost as much as the search itself). FTS5's snippet
+    costs (document length x hits): a long document (older data, from before the size limits)
+    gets its text instead, and a linear excerpt is made here."""
+    size = ("coalesce(length(authors), 0) + coalesce(length(abstract), 0) + "
+            "coalesce(length(summaries), 0)")
+    short = f"({size}) <= {SNIPPET_MAX_CHARS}"
+    snippet_sql = ", ".join(
+        f"CASE WHEN {short} THEN snippet(search_fts, {col}, '{_OPEN}', '{_CLOSE}', '…', 24) "
+        f"ELSE substr({name}, 1, {SNIPPET_MAX_CHARS * 5}) END"
+        for col, name in _SNIPPET_COLUMNS
+    )
+    weights = ", ".join(f"{w:g}" for w in _WEIGHTS)
+    rows = db.execute(
+        f"SELECT rowid, rank, CASE WHEN {short} THEN highlight(search_fts, 0, '{_OPEN}', "
+        f"'{_CLOSE}') END, {snippet_sql}, {short} FROM search_fts "
+        f"WHERE search_fts MATCH ? AND rank MATCH 'bm25({weights})' "
+        "ORDER BY rank LIMIT ? OFFSET ?",
+        (expression, limit, offset),
     ).fetchall()
-    return rows
+    if not rows:
+        return []
+    n = len(_SNIPPET_COLUMNS)
+    terms = [t.replace('""', '"') for t in re.findall(r'"((?:[^"]|"")*)"', expression)]
+    docs = [int(r[0]) for r in rows]
+    marks = ", ".join("?" * len(docs))
+    details = {
+        int(r[0]): r
+        for r in db.execute(
+            "SELECT d.doc, d.paper_id, p.title, p.authors, "
+            "(SELECT group_concat(day, ',') FROM (SELECT day FROM day_papers "
+            "WHERE paper_id = p.id ORDER BY day DESC)), "
+            "coalesce((SELECT max(upvotes) FROM day_papers WHERE paper_id = p.id), 0) "
+            f"FROM search_docs d JOIN papers p ON p.id = d.paper_id WHERE d.doc IN ({marks})",
+            docs,
+        )
+    }
+    by_doc: dict[int, Any] = {}
+    for row in rows:
+        doc = int(row[0])
+        found = details.get(doc)
+        if found is None:
+            continue
+        snippets = list(row[3 : 3 + n])
+        if not row[3 + n]:  # a long document: a linear excerpt of each column's text
+            snippets = [_excerpt(text or "", terms) for text in snippets]
+        # the layout of _hit_rows: doc, paper id, title html, snippets, title, authors, days,
+        # votes
+        by_doc[doc] = (doc, found[1], row[2], *snippets, found[2], found[3], found[4], found[5])
+    return _make_hits([(int(r[0]), float(r[1])) for r in rows], by_doc)
 
 
 @database_errors

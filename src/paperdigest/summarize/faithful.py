@@ -65,6 +65,9 @@ MAX_UNSURE_TOKENS = 8
 # 13, of shorter ones 13 in 40: a longer sentence is cut at a clause boundary
 # (:func:`shorten`) or not used.
 MAX_SOURCE_CHARS = 200
+# A sentence that did not translate faithfully is tried once more as its opening up to a clause
+# boundary within this many characters (when it has one), before the next candidate.
+SHORTER_SOURCE_CHARS = 120
 # Korean characters (no spaces) per English character of the source: below this, content was
 # dropped; above, something was added. Measured on the reference digest's translations.
 MIN_LENGTH_RATIO, MAX_LENGTH_RATIO = 0.22, 1.1
@@ -468,6 +471,14 @@ class FaithfulWriter:
                 if len(kept) >= MAX_PER_SECTION[key] or self.calls >= self.max_calls:
                     break
                 text, problems = self.render(source)
+                shorter = shorten(source, SHORTER_SOURCE_CHARS) if text is None else None
+                if shorter and shorter != source and self.calls < self.max_calls:
+                    # Its opening alone, to a clause boundary: states less, never something
+                    # else, and a shorter sentence leaves the model less to guess at.
+                    self.log.append(f"{key}: trying the opening of a sentence left out")
+                    text, opening_problems = self.render(shorter)
+                    if text is None:
+                        problems = [*problems, f"its opening too: {opening_problems[0]}"]
                 if text is None:
                     rendered.dropped.append((source, problems))
                     self.log.append(f"{key}: left out a sentence ({'; '.join(problems)})")

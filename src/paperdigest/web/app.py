@@ -9,6 +9,7 @@ scripts from this server (``fastapi-offline``), not from a CDN.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -16,11 +17,13 @@ import re
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
@@ -38,6 +41,7 @@ from ..errors import AppError, SearchQueryError, SearchUnavailable, StoreError
 from ..render.atom import digest_feed, papers_feed
 from ..render.json_day import (
     DEFAULT_LANG,
+    Day,
     Period,
     arxiv_url,
     day_dict,
@@ -50,16 +54,29 @@ from ..render.json_day import (
     safe_url,
     summary_dict,
 )
-from ..render.pages import STATIC_FILES, Pages, neighbours, static_file, ui_strings
+from ..render.pages import STATIC_FILES, Pages, static_file, ui_strings
 from ..render.provenance import load_record
 from ..store import Store
 from ..store.engine import is_postgres_url
 from ..store.search import MAX_LIMIT, search
-from .cache import DatabaseVersion, PostgresVersion, ResponseCache
+from .cache import (
+    ASGIApp,
+    DatabaseVersion,
+    Message,
+    PostgresVersion,
+    Receive,
+    ResponseCache,
+    Scope,
+    Send,
+    render_ahead,
+)
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _LANGS_TTL = 30.0  # seconds to cache the list of languages
 _FEED_DAYS = 30
+_QUIET_SECONDS = 3.0  # a changed database is rendered ahead once it has not changed for this
+_STOP_SECONDS = 1.0  # at shutdown, how long a render ahead may take to finish its answer
+_LOADED_DAYS = 96  # loaded days kept (about 0.2 MB each with 30 papers and their summaries)
 CSP = (
     "default-src 'none'; img-src https: http: data:; media-src https: http:; "
     "style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; "
@@ -103,6 +120,51 @@ class Stores:
             self._all.clear()
 
 
+def json_answer(content: Any) -> Response:
+    """A JSON answer, serialized as FastAPI would (compact, UTF-8) but without its generic
+    encoder: the API's answers are plain dicts, lists, strings and numbers already."""
+    body = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                      default=_iso)
+    return Response(body.encode("utf-8"), media_type="application/json")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date):  # a date or time column read back as one (PostgreSQL)
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """``X-Content-Type-Options``, ``Referrer-Policy`` and, on HTML pages other than the API
+    docs, a ``Content-Security-Policy`` on every answer (a plain ASGI layer: no task group
+    per request as an ``@app.middleware`` function costs)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        is_docs = scope["path"] in ("/docs", "/redoc")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if b"referrer-policy" not in names:
+                    headers.append((b"referrer-policy", b"no-referrer"))
+                html_page = any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                                for name, value in headers)
+                if html_page and not is_docs and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
 def parse_date(value: str) -> dt.date:
     try:
         if len(value) != 10:
@@ -130,8 +192,53 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        stores.close()
+        stop = asyncio.Event()
+        ahead = asyncio.create_task(keep_rendered(app, stop))
+        try:
+            yield
+        finally:
+            # not cancelled: a render in a request thread would go on using its connection
+            # while it is closed (a crash); told to stop, it ends after the answer it is on
+            stop.set()
+            done, _ = await asyncio.wait({ahead}, timeout=_STOP_SECONDS)
+            if done:
+                stores.close()
+            else:  # still rendering: the connections are left to the process's exit
+                ahead.cancel()
+
+    def read_most() -> list[str]:
+        """The answers read most: the home page, the feeds, the archive and the newest day."""
+        lang = default_lang
+        newest = stores.get().days(limit=1)
+        paths = ["/", f"/{lang}/", f"/{lang}/atom/papers.xml", f"/{lang}/atom/digest.xml",
+                 f"/{lang}/archive.html", "/api/days"]
+        if newest:
+            iso = newest[0].day.isoformat()
+            paths += [f"/{lang}/days/{iso}.html", f"/api/days/{iso}"]
+        return paths
+
+    async def keep_rendered(app: FastAPI, stop: asyncio.Event) -> None:
+        """Render the answers read most at start and again after each change of the database
+        (once it has been quiet for a few seconds: a digest run writing is not chased), so the
+        first readers after a change find them ready instead of all waiting for one render."""
+        rendered: str | None = None
+        seen, changed_at = "", 0.0
+        while not stop.is_set():
+            try:
+                now = version()[0]
+                if now != seen:
+                    seen, changed_at = now, time.monotonic()
+                quiet = time.monotonic() - changed_at >= _QUIET_SECONDS
+                if now != rendered and (rendered is None or quiet):
+                    rendered = now
+                    paths = await anyio.to_thread.run_sync(read_most)
+                    await render_ahead(app, paths, stop.is_set)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # an unreadable database: readers are told when they ask
+                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
 
     app = FastAPIOffline(
         title="paperdigest",
@@ -145,8 +252,15 @@ def create_app(
         version = PostgresVersion(lambda: stores.get().db)
     else:
         version = DatabaseVersion(Path(db_path))
-    # pages, feeds and API answers are kept until the database changes; ETag, 304, HEAD
-    app.add_middleware(ResponseCache, version=version)
+    # pages, feeds and API answers are kept until the database changes (ETag, 304, HEAD). The
+    # cache is the outermost layer, so a kept answer is sent before any routing or middleware
+    # work; the security headers are added inside it and kept with the answer.
+    inner_stack = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return ResponseCache(security_headers(inner_stack()), version=version)
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
     def langs() -> list[str]:
         with langs_lock:
@@ -166,8 +280,33 @@ def create_app(
             raise StarletteHTTPException(404, f"no pages in language {lang[:20]!r}")
         return lang
 
+    renderers: dict[tuple[str, ...], Pages] = {}
+    # days as loaded from the database, by database version: the day page, /api/days/D, the
+    # home page and both feeds read the same recent days, so each is read once per change
+    loaded_days: OrderedDict[tuple[str, dt.date, str], Day] = OrderedDict()
+    loaded_lock = threading.Lock()
+
+    def day_of(store: Store, day: dt.date, lang: str) -> Day:
+        key = (version()[0], day, lang)
+        with loaded_lock:
+            found = loaded_days.get(key)
+            if found is not None:
+                loaded_days.move_to_end(key)
+                return found
+        found = load_day(store, day, lang)
+        with loaded_lock:
+            loaded_days[key] = found
+            while len(loaded_days) > _LOADED_DAYS:
+                loaded_days.popitem(last=False)
+        return found
+
     def pages() -> Pages:
-        return Pages(search_api="/api/search", langs=langs())
+        """The page renderer for the current languages (made once; templates compiled once)."""
+        key = tuple(langs())
+        found = renderers.get(key)
+        if found is None:
+            found = renderers[key] = Pages(search_api="/api/search", langs=list(key))
+        return found
 
     def html(text: str, status: int = 200) -> HTMLResponse:
         return HTMLResponse(text, status_code=status)
@@ -204,22 +343,13 @@ def create_app(
         status = 503 if isinstance(exc, StoreError) else 400
         return JSONResponse({"detail": exc.message}, status_code=status)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        is_docs = request.url.path in ("/docs", "/redoc")
-        if response.headers.get("content-type", "").startswith("text/html") and not is_docs:
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
-
     # -- API ---------------------------------------------------------------------------------
 
-    @app.get("/api/days", tags=["api"], summary="Every day in the database, newest first")
-    def api_days() -> dict[str, Any]:
+    @app.get("/api/days", tags=["api"], summary="Every day in the database, newest first",
+             response_model=dict[str, Any])
+    def api_days() -> Response:
         days = stores.get().days()
-        return {
+        return json_answer({
             "count": len(days),
             "days": [
                 {
@@ -231,30 +361,32 @@ def create_app(
                 }
                 for d in days
             ],
-        }
+        })
 
     @app.get(
         "/api/days/{date}",
         tags=["api"],
         summary="One day's papers in vote order, each with its latest summary",
         responses={400: {"description": "Not a date"}, 404: {"description": "No such day"}},
+        response_model=dict[str, Any],
     )
     def api_day(
         date: str, lang: Annotated[str, Query(max_length=16)] = default_lang
-    ) -> dict[str, Any]:
+    ) -> Response:
         day = parse_date(date)
         store = stores.get()
         if store.day_info(day) is None:
             raise ApiError(404, f"no list for {day.isoformat()} in the database")
-        return day_dict(load_day(store, day, lang))
+        return json_answer(day_dict(day_of(store, day, lang)))
 
     @app.get(
         "/api/papers/{paper_id:path}",
         tags=["api"],
         summary="One paper: details, the days it was listed, its latest summary per language",
         responses={404: {"description": "No such paper"}},
+        response_model=dict[str, Any],
     )
-    def api_paper(paper_id: str) -> dict[str, Any]:
+    def api_paper(paper_id: str) -> Response:
         store = stores.get()
         paper = store.paper(paper_id) if len(paper_id) <= 64 else None
         if paper is None:
@@ -268,7 +400,7 @@ def create_app(
             summary = store.latest_summary(paper.id, lang)
             if summary is not None:
                 summaries[lang] = summary_dict(summary, load_record(store, summary))
-        return {
+        return json_answer({
             "id": paper.id,
             "title": paper.title,
             "authors": list(paper.authors),
@@ -282,7 +414,7 @@ def create_app(
             "project_url": safe_url(paper.project_url),
             "days": [{"date": r[0], "upvotes": r[1], "position": r[2]} for r in days],
             "summaries": summaries,
-        }
+        })
 
     @app.post(
         "/api/feedback/{paper_id:path}",
@@ -310,12 +442,13 @@ def create_app(
         "1,000 newest matches are ranked (more for later pages): `total_capped` is true when "
         "there are more and `total` is then a lower bound.",
         responses={400: {"description": "Empty, oversized or unsearchable query"}},
+        response_model=dict[str, Any],
     )
     def api_search(
         q: Annotated[str | None, Query(description="Words to find")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Response:
         if q is None:
             raise ApiError(400, "missing query: pass ?q=words")
         try:
@@ -324,7 +457,7 @@ def create_app(
             raise ApiError(400, exc.message) from None
         except SearchUnavailable as exc:
             raise ApiError(503, exc.message) from None
-        return {
+        return json_answer({
             "query": results.query,
             "total": results.total,
             "total_capped": results.total_capped,
@@ -348,14 +481,14 @@ def create_app(
                 }
                 for h in results.hits
             ],
-        }
+        })
 
     # -- pages -------------------------------------------------------------------------------
 
     def latest_page(lang: str, depth: int) -> HTMLResponse:
         store = stores.get()
-        days = store.days()
-        latest = load_day(store, days[0].day, lang) if days else None
+        days = store.days(limit=2)
+        latest = day_of(store, days[0].day, lang) if days else None
         older = days[1].day.isoformat() if len(days) > 1 else None
         return html(pages().day(latest, lang=lang, depth=depth, page="index", older=older))
 
@@ -437,17 +570,16 @@ def create_app(
         except ApiError:
             raise StarletteHTTPException(404, f"not a date: {stem[:40]!r}") from None
         store = stores.get()
-        days = store.days()
         info = store.day_info(day)
         if info is None or not info.n_papers:  # a day with no papers has no page
             raise StarletteHTTPException(404, f"no digest for {day.isoformat()}")
-        loaded = load_day(store, day, lang)
+        loaded = day_of(store, day, lang)
         if ext == "json":
             return Response(
                 json.dumps(day_dict(loaded), ensure_ascii=False, indent=1),
                 media_type="application/json",
             )
-        newer, older = neighbours(days, day)
+        newer, older = store.day_neighbours(day)
         return html(pages().day(loaded, lang=lang, depth=2, newer=newer, older=older))
 
     def find_paper(store: Store, name: str) -> str | None:
@@ -509,7 +641,7 @@ def create_app(
         if name not in ("papers.xml", "digest.xml"):
             raise StarletteHTTPException(404)
         store = stores.get()
-        loaded = [load_day(store, d.day, lang) for d in store.days()[:_FEED_DAYS]]
+        loaded = [day_of(store, d.day, lang) for d in store.days(limit=_FEED_DAYS)]
         # not the Host header: a client must not choose the links in a feed (the self link is
         # relative, or the --base-url the site was given)
         render = papers_feed if name == "papers.xml" else digest_feed
