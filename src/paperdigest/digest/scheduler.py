@@ -72,13 +72,6 @@ class SchedulerOptions:
     breaker: int = 2  # timeouts or lost connections in a row (across papers) that stop the run
 
 
-def _clean(future: Future[Checked]) -> bool:
-    """A finished request whose outcome cannot stop new work (no error of any kind)."""
-    if future.cancelled() or future.exception() is not None:
-        return False
-    return future.result().error is None
-
-
 class Scheduler:
     """Runs one day's intents; see the module docstring. One instance per run."""
 
@@ -107,7 +100,6 @@ class Scheduler:
         self.limit = limit
         self.fatal: AppError | None = None
         self.pending: dict[Future[Checked], Summarize] = {}
-        self.settling: list[tuple[Summarize, Future[Checked]]] = []  # finished, being saved
         self.contended = False  # another run's claim was met: claims look before locking
         self.queue: deque[Summarize] = deque()  # planned, waiting for a worker
         self.deferred: list[tuple[Summarize, str]] = []  # held by another live run
@@ -145,15 +137,10 @@ class Scheduler:
                 if time.monotonic() - last_beat >= every:
                     heartbeat(self.store, [i.key for i in self.pending.values()])
                     last_beat = time.monotonic()
-                self.settling = [(self.pending.pop(future), future) for future in finished]
-                if all(_clean(future) for _, future in self.settling):
-                    # the freed slots take their next papers before the answers are saved:
-                    # the server is not kept waiting on this thread's database writes (after
-                    # a failure, the failure is recorded first: it may stop new work)
-                    self._fill(pool)
-                while self.settling:
-                    self._settle(*self.settling[0])
-                    self.settling.pop(0)
+                # each answer is saved before a freed slot sends the next request, so a run
+                # killed at any moment loses at most the answers it is waiting for
+                for future in finished:
+                    self._settle(self.pending.pop(future), future)
                 continue
             if self.queue or not self.exhausted:
                 continue
@@ -304,9 +291,6 @@ class Scheduler:
         """Cancel what has not started; save what is running as it finishes (it is paid for)."""
         for future in self.pending:
             future.cancel()
-        for intent, future in self.settling:  # finished, not saved yet
-            self._settle(intent, future)
-        self.settling = []
         for future, intent in list(self.pending.items()):
             if not future.cancelled():
                 self._settle(intent, future)  # waits for it; records success or failure
