@@ -204,7 +204,7 @@ def test_discord_204_and_spacing() -> None:
         gaps = [b - a for a, b in zip(r.times, r.times[1:], strict=False)]
         # Spaced 0.2 s apart: asserted over the run, since one late arrival on a loaded machine
         # makes the next gap short (0.15 s was seen); unspaced posts come within milliseconds.
-        assert sum(gaps) >= 0.9 * 0.2 * len(gaps) and min(gaps) >= 0.05, gaps
+        assert sum(gaps) >= 0.9 * 0.2 * len(gaps), gaps
 
 
 def test_refused_message_names_no_url(receiver: Receiver) -> None:
