@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -182,6 +183,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_serving(proc: subprocess.Popen[Any], base: str, timeout: float = 30) -> None:
+    """Until the server started as ``proc`` answers ``/healthz`` at ``base`` (RuntimeError if
+    it exits first or does not answer within ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            out = proc.stderr.read() if proc.stderr else ""
+            text = out.decode() if isinstance(out, bytes) else str(out)
+            raise RuntimeError(f"server exited with {proc.returncode}: {text}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start in {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def running_server(db: Path, *extra: str) -> Iterator[str]:
     """``paperdigest serve`` in a subprocess on a free loopback port; yields its base URL."""
@@ -206,19 +226,7 @@ def running_server(db: Path, *extra: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                out = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"server exited with {proc.returncode}: {out}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 30 s")
-            time.sleep(0.1)
+        wait_until_serving(proc, base)
         yield base
     finally:
         proc.terminate()

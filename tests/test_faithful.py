@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from paperdigest.summarize.faithful import (
     NOTHING_FAITHFUL,
     FaithfulWriter,
@@ -251,25 +253,42 @@ def test_overclaim_needs_its_english_cue():
     wer = "It achieves a Word Error Rate (WER) of just 0.80% in HWR tasks."
     assert "accuracy" in (overclaim("HWR 작업에서 0.80%의 정확도를 달성합니다.", wer) or "")
     assert overclaim("HWR 작업에서 0.80%의 단어 오류율(WER)을 달성합니다.", wer) is None
-    # Judged on the shared day too: "streamlined" as fast, "extensive" as perfect, "progress
-    # towards Level 3" as Level 3 reached.
-    lean = "We introduce a streamlined yet effective framework, named Self-Feedback."
-    fast = overclaim("신속하고 효과적인 프레임워크 Self-Feedback을 소개합니다.", lean)
-    assert "fast" in (fast or "")
-    assert overclaim("간결하고 효과적인 프레임워크 Self-Feedback을 소개합니다.", lean) is None
-    extensive = "We also provide extensive comparisons between RAG and long-context LLMs."
-    assert overclaim("RAG와 긴 문맥 LLM의 완벽한 비교를 제공합니다.", extensive)
-    assert overclaim("RAG와 긴 문맥 LLM의 폭넓은 비교를 제공합니다.", extensive) is None
-    towards = "Our findings demonstrate significant progress towards Level 3 autonomy."
-    reached = overclaim("이 연구는 Level 3 자율성을 달성함을 증명합니다.", towards)
-    assert "towards" in (reached or "")
-    assert overclaim("결과는 Level 3 자율성을 향한 큰 진전을 보여줍니다.", towards) is None
     acc = "It reaches 51.2% accuracy on MATH."
     assert overclaim("MATH에서 51.2%의 오류율을 보입니다.", acc)
     assert overclaim("MATH에서 51.2%의 정확도를 보입니다.", acc) is None
     # a token's underscore left in the text
     assert overclaim("결과는_level 3 자율성을 보여줍니다.", "It reaches Level 3 autonomy.")
     assert overclaim("결과는 snake_case 이름을 씁니다.", "It uses snake_case names.") is None
+
+
+# Judged on the shared day too: "streamlined" as fast, "extensive" as perfect, "progress
+# towards Level 3" as Level 3 reached. (source, overclaiming rendering, why, faithful rendering)
+MORE_CLAIMS = [
+    (
+        "We introduce a streamlined yet effective framework, named Self-Feedback.",
+        "신속하고 효과적인 프레임워크 Self-Feedback을 소개합니다.",
+        "fast",
+        "간결하고 효과적인 프레임워크 Self-Feedback을 소개합니다.",
+    ),
+    (
+        "We also provide extensive comparisons between RAG and long-context LLMs.",
+        "RAG와 긴 문맥 LLM의 완벽한 비교를 제공합니다.",
+        "perfect",
+        "RAG와 긴 문맥 LLM의 폭넓은 비교를 제공합니다.",
+    ),
+    (
+        "Our findings demonstrate significant progress towards Level 3 autonomy.",
+        "이 연구는 Level 3 자율성을 달성함을 증명합니다.",
+        "towards",
+        "결과는 Level 3 자율성을 향한 큰 진전을 보여줍니다.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "bold", "why", "faithful"), MORE_CLAIMS)
+def test_overclaim_fast_perfect_and_towards(source: str, bold: str, why: str, faithful: str):
+    assert why in (overclaim(bold, source) or "")
+    assert overclaim(faithful, source) is None
 
 
 def test_only_is_no_negation():

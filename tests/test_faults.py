@@ -34,7 +34,8 @@ def test_day_completes_through_a_server_failing_30_percent(tmp_path: Path,
                                                            shared_day: list) -> None:
     flaky = Flaky({"500": 0.09, "429": 0.09, "json": 0.06, "hang": 0.06}, hang=3.0)
     with FakeOpenAI(flaky) as server:
-        proc = subprocess.run(digest_cmd(tmp_path, server, "--timeout", "1"), env=env(tmp_path),
+        # A hang (3 s) is past the 2-s timeout; an ordinary answer on a loaded machine is not.
+        proc = subprocess.run(digest_cmd(tmp_path, server, "--timeout", "2"), env=env(tmp_path),
                               capture_output=True, text=True, timeout=300)
         requests = len(server.chat_requests)
     assert proc.returncode == 0, proc.stderr

@@ -202,7 +202,9 @@ def test_discord_204_and_spacing() -> None:
         report = send_messages("discord", r.hook, payloads, spacing=0.2)
         assert report.messages == len(payloads) == len(r.bodies)
         gaps = [b - a for a, b in zip(r.times, r.times[1:], strict=False)]
-        assert min(gaps) >= 0.18
+        # Spaced 0.2 s apart: asserted over the run, since one late arrival on a loaded machine
+        # makes the next gap short (0.15 s was seen); unspaced posts come within milliseconds.
+        assert sum(gaps) >= 0.9 * 0.2 * len(gaps), gaps
 
 
 def test_refused_message_names_no_url(receiver: Receiver) -> None:

@@ -182,7 +182,7 @@ def test_several_server_processes_agree_on_validators_and_stop_on_sigterm(tmp_pa
 
     from paperdigest.models import Paper
     from paperdigest.store import Store
-    from sitedata import free_port, make_db
+    from sitedata import free_port, make_db, wait_until_serving
 
     db = make_db(tmp_path / "db.sqlite", english=False)
     port = free_port()
@@ -190,13 +190,7 @@ def test_several_server_processes_agree_on_validators_and_stop_on_sigterm(tmp_pa
                              "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_serving(proc, base)
         workers = psutil.Process(proc.pid).children()
         assert len(workers) == 2
         # new connections land on either process: many of them see one ETag, and 304
@@ -270,11 +264,10 @@ def test_a_server_process_that_dies_stops_the_others(tmp_path: Any) -> None:
     import signal
     import subprocess
     import sys
-    import time
 
     import psutil
 
-    from sitedata import free_port, make_db
+    from sitedata import free_port, make_db, wait_until_serving
 
     db = make_db(tmp_path / "db.sqlite", english=False)
     port = free_port()
@@ -282,13 +275,7 @@ def test_a_server_process_that_dies_stops_the_others(tmp_path: Any) -> None:
                              "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE,
                             text=True)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_serving(proc, f"http://127.0.0.1:{port}")
         first, second = psutil.Process(proc.pid).children()
         first.send_signal(signal.SIGKILL)
         _, err = proc.communicate(timeout=30)

@@ -434,22 +434,14 @@ def test_healthz_fails_when_the_database_cannot_be_read(served: tuple[str, Path]
 def test_sigterm_stops_the_server_within_two_seconds(tmp_path: Path) -> None:
     import signal
 
-    import httpx
-
-    from sitedata import free_port, make_db
+    from sitedata import free_port, make_db, wait_until_serving
 
     db = make_db(tmp_path / "db.sqlite", english=False)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "paperdigest", "serve", "--db", str(db),
                              "--port", str(port)], stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_serving(proc, f"http://127.0.0.1:{port}")
         busy = subprocess.Popen([sys.executable, "-m", "paperdigest", "serve", "--db", str(db),
                                  "--port", str(port)], stderr=subprocess.PIPE, text=True)
         _, err = busy.communicate(timeout=30)
