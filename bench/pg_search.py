@@ -45,7 +45,14 @@ from paperdigest.store.engine import to_format
 from paperdigest.store.search_pg import pg_query
 from pg_workers import fresh_database, postgres
 from search_data import machine
-from search_latency import figures, free_port, generated_db, peak_rss_mb, queries
+from search_latency import (
+    figures,
+    free_port,
+    generated_db,
+    peak_rss_mb,
+    queries,
+    wait_healthy,
+)
 
 
 def bare_ms(con: Any, q: str) -> float | None:
@@ -154,12 +161,7 @@ def running_server(url: str) -> Iterator[tuple[httpx.Client, subprocess.Popen[by
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_healthy(client)
             yield client, server
     finally:
         server.terminate()

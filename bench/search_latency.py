@@ -68,6 +68,18 @@ def pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+def wait_healthy(client: httpx.Client, tries: int = 600) -> bool:
+    """Until the server behind ``client`` answers ``/healthz`` (False if it never does)."""
+    for _ in range(tries):
+        try:
+            if client.get("/healthz").status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,12 +122,7 @@ def time_server(
     statuses: dict[int, int] = {}
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_healthy(client)
             for round_ in range(rounds + 1):
                 for kind, q in qs:
                     t = time.perf_counter()

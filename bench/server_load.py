@@ -64,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load_client
 from search_data import build, machine
-from search_latency import PER_DAY, free_port, pct, peak_rss_mb, queries
+from search_latency import PER_DAY, free_port, pct, peak_rss_mb, queries, wait_healthy
 
 Result = tuple[str, float, int]
 
@@ -101,13 +101,7 @@ def start_server(db: Path, src: Path | None, workers: int, plain: bool
                               stderr=subprocess.PIPE, env=env)
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=30) as c:
-        for _ in range(600):
-            try:
-                if c.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
+        if not wait_healthy(c):
             server.kill()
             raise SystemExit("the server did not start")
     return server, base
