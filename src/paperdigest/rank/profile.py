@@ -83,17 +83,24 @@ def arxiv_id(text: str) -> str | None:
     return strip_version(text) if is_arxiv_id(text) else None
 
 
+def _read_capped(path: Path, limit: int, what: str, size: str) -> bytes:
+    """The bytes of ``path``, read no further than ``limit`` (ConfigError past it, or when the
+    file cannot be read; ``size`` is ``limit`` as the message shows it)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise ConfigError(f"{what} {path} is larger than {size}")
+    return raw
+
+
 def load_profile(path: str | Path) -> Profile:
     """Read and check a profile file (and its seed files)."""
     path = Path(path)
     where = str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PROFILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"cannot read profile {where}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise ConfigError(f"profile {where} is larger than {MAX_PROFILE_BYTES // 1024} KB")
+    raw = _read_capped(path, MAX_PROFILE_BYTES, "profile", f"{MAX_PROFILE_BYTES // 1024} KB")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -181,15 +188,8 @@ def _keywords(value: Any, where: str) -> dict[str, float]:
 
 def read_seed_file(path: Path, *, room: int = MAX_SEEDS) -> list[SeedPaper]:
     """The papers of a BibTeX (``.bib``) or Zotero CSV (``.csv``) export, at most ``room``."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_SEED_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"cannot read seed file {path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SEED_FILE_BYTES:
-        raise ConfigError(
-            f"seed file {path} is larger than {MAX_SEED_FILE_BYTES // (1024 * 1024)} MB"
-        )
+    size = f"{MAX_SEED_FILE_BYTES // (1024 * 1024)} MB"
+    raw = _read_capped(path, MAX_SEED_FILE_BYTES, "seed file", size)
     text = raw.decode("utf-8-sig", errors="replace")
     suffix = path.suffix.lower()
     if suffix == ".csv":
