@@ -301,7 +301,8 @@ def rank_sentences(abstract: str) -> dict[str, list[str]]:
     """Candidates per section, best first, each sentence in one section only.
 
     What's New: the sentence stating the contribution ("we propose/introduce …", "this paper
-    …"), else the earliest with a weaker cue ("novel", "new"); then the next best. Performance
+    …"), else the earliest with a weaker cue ("novel", "new"); then other sentences that state
+    a contribution ("we also release …"), should the first not translate. Performance
     Highlights: result sentences, those with the abstract's result figures first. Technical
     Details: method sentences not used above, the contribution's neighbours first.
     """

@@ -163,8 +163,7 @@ def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
     repeated at once."""
     tokens = [_bare(re.sub(r"[^\w]", "", t).lower()) for t in _WORD_RUN.findall(sentence)]
     tokens = [t for t in tokens if t]
-    sizes = (1, 2, 3, 4)
-    for size in sizes:
+    for size in (1, 2, 3, 4):
         seen: dict[tuple[str, ...], int] = {}
         for i in range(len(tokens) - size + 1):
             gram = tuple(tokens[i : i + size])
