@@ -45,6 +45,10 @@ class Crasher(Summarizer):
     def model_id(self) -> str:
         return "crash-model"
 
+    @property
+    def writer_version(self) -> str:
+        return "crash-writer-7"
+
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 

@@ -36,6 +36,38 @@ def test_a_digest_session_with_an_injected_summarizer(tmp_path: Path,
         assert store.count_summaries() == 2
 
 
+class VersionedWriter(FakeSummarizer):
+    """A backend whose own code decides what is written (as the local faithful writer does)."""
+
+    def __init__(self, version: str) -> None:
+        super().__init__(default=GOOD)
+        self.version = version
+
+    @property
+    def writer_version(self) -> str:
+        return self.version
+
+
+def test_a_new_writer_version_summarizes_again(tmp_path: Path, shared_day: list[Any]) -> None:
+    # Same model id, prompt files and input: only the backend's way of writing changed (an
+    # upgrade). The old summaries must not be reused; an unchanged version reuses them.
+    def day(version: str) -> tuple[int, int, VersionedWriter]:
+        fake = VersionedWriter(version)
+        app = open_app(settings(tmp_path), _summarizer=fake)
+        options = RunOptions(out_dir=tmp_path / "out", limit=2, repairs=0)
+        with app.digest_session(options) as session:
+            result = session.run_day(None)
+        return result.summarized, result.reused, fake
+
+    assert day("1")[:2] == (2, 0)
+    assert day("1")[:2] == (0, 2)
+    summarized, reused, fake = day("2")
+    assert (summarized, reused, len(fake.requests)) == (2, 0, 2)
+    with open_app(settings(tmp_path)).open_store(readonly=True) as store:
+        versions = {r[0] for r in store.db.execute("SELECT prompt_version FROM summaries")}
+    assert len(versions) == 2 and all(v.endswith(("+1", "+2")) for v in versions)
+
+
 def test_the_language_is_checked_before_the_database_is_made(tmp_path: Path,
                                                              shared_day: list[Any]) -> None:
     app = open_app(settings(tmp_path), _summarizer=FakeSummarizer(languages=("en",)))

@@ -111,6 +111,7 @@ def test_the_protocol_survives_output_on_fd_1(capfd: pytest.CaptureFixture[str])
     worker = WorkerSummarizer(TARGET, {"noise": True})
     try:
         assert worker.name == "crashtest" and worker.model_id == "crash-model"
+        assert worker.writer_version == "crash-writer-7"  # part of the reuse key, so it crosses
         assert worker.input_budget_tokens == 1234 and worker.max_concurrency == 1
         sections = worker.summarize(request())
         assert sections.whats_new.startswith("이 논문은 Paper 1")

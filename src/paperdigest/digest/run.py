@@ -287,7 +287,9 @@ def run_digest(
     chosen = choose_papers(papers, store, day, lang, options.selection)
     papers = chosen.summarize
 
-    parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompts.version)
+    writer = summarizer.writer_version
+    prompt_version = f"{prompts.version}+{writer}" if writer else prompts.version
+    parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompt_version)
     run_id = store.start_run(
         "digest",
         day=day.isoformat(),

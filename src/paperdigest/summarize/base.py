@@ -95,6 +95,13 @@ class Summarizer(ABC):
     def model_id(self) -> str:
         """The model identity recorded with each summary (part of the reuse key)."""
 
+    @property
+    def writer_version(self) -> str:
+        """The version of the backend's own way of writing, beyond its model and prompt files
+        (part of the reuse key): a backend whose code decides what is written bumps it when that
+        code changes, so an upgrade summarizes again instead of keeping the old summaries."""
+        return ""
+
     @abstractmethod
     def summarize(self, request: SummaryRequest) -> Sections: ...
 

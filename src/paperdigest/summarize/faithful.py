@@ -49,6 +49,10 @@ from .extractive import METHOD_CUES, RESULT_CUES
 
 __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "Translated", "translation_problems", "unsure"]
 
+# The faithful writer's version: part of the summary's reuse key (``writer_version``), so a
+# change here that alters what is written makes an upgraded install summarize a day again
+# instead of keeping summaries the old code wrote. Bump it with any such change.
+WRITER_VERSION = 4
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_CALLS = 12  # translations asked for per paper, over all its sentences and attempts
 # The model's confidence (issue 14): a token the model gave a probability under UNSURE_BELOW is

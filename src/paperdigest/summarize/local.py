@@ -241,6 +241,14 @@ class LocalSummarizer(Summarizer):
             return name
         return f"{name}+translate+verify" if self.options.verify else f"{name}+translate"
 
+    @property
+    def writer_version(self) -> str:
+        if self.options.mode == "compose":
+            return ""
+        from .faithful import WRITER_VERSION
+
+        return f"faithful-{WRITER_VERSION}"
+
     # -- tokens ---------------------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:

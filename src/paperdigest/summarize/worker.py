@@ -160,6 +160,7 @@ class WorkerSummarizer(Summarizer):
             input_budget_tokens=info["input_budget_tokens"],
         )
         self._model_id: str = info["model_id"]
+        self._writer_version: str = info["writer_version"]
 
     # -- process management
 
@@ -260,6 +261,10 @@ class WorkerSummarizer(Summarizer):
     def model_id(self) -> str:
         return self._model_id
 
+    @property
+    def writer_version(self) -> str:
+        return self._writer_version
+
     def summarize(self, request: SummaryRequest) -> Sections:
         doing = f"while summarizing {request.paper.id}"
         sections = self._call(doing, ("call", "summarize", (request,)), self.answer_timeout)
@@ -333,6 +338,7 @@ def _serve(read_fd: int, write_fd: int) -> None:
     _send(write_fd, ("ok", {
         "name": hosted.name,
         "model_id": hosted.model_id,
+        "writer_version": hosted.writer_version,
         "max_concurrency": hosted.max_concurrency,
         "languages": hosted.languages,
         "input_budget_tokens": hosted.input_budget_tokens,
