@@ -10,6 +10,7 @@ from paperdigest.summarize.faithful import (
     back_translation_drift,
     choose_sentences,
     clean_translation,
+    rank_sentences,
     shorten,
     translation_problems,
 )
@@ -329,6 +330,46 @@ def test_shorten_cuts_at_a_clause_that_stands_alone():
     assert shorten(intro) is None
     # no boundary at all: not used
     assert shorten("word " * 60) is None
+
+
+def test_a_long_sentence_keeps_its_appositions_head_or_its_main_clause():
+    from paperdigest.summarize.faithful import main_clause, usable_sentences
+
+    named = (
+        "In this work, we introduce ChatQA 2, a Llama3-based model designed to bridge the gap "
+        "between open-access LLMs and leading proprietary models (e.g., GPT-4-Turbo) in "
+        "long-context understanding and retrieval-augmented generation (RAG) capabilities."
+    )
+    assert shorten(named) == "In this work, we introduce ChatQA 2."
+    contrast = (
+        "Contrary to static pruning approaches that prune the prompt at once, LazyLLM allows "
+        "language models to dynamically select different subsets of tokens from the context in "
+        "different generation steps, even though they might be pruned in previous steps."
+    )
+    assert main_clause(contrast) is not None and main_clause(contrast).startswith("LazyLLM allows")
+    assert any(s.startswith("LazyLLM allows") for s in usable_sentences(contrast))
+    # A condition is no leading phrase to drop: the rest holds only under it.
+    conditional = (
+        "When coupled with custom kernels that fuse the dequantization and matmul operations, "
+        "weight-only quantization can thus lead to faster inference."
+    )
+    assert main_clause(conditional) is None
+
+
+def test_a_contribution_stated_as_addressing_comes_first_and_what_follows_is_detail():
+    # "We address this issue by examining …" states the contribution; the last sentence ("We
+    # believe that … demonstrates") was taken for it, leaving nothing after it for the details.
+    abstract = (
+        "Language models now outperform humans on many hard tasks. "
+        "We address this issue by examining research coding problems with SciBench. "
+        "The problems in SciBench factorize into multiple subproblems. "
+        "In total, SciBench contains 338 subproblems from 80 main problems."
+    )
+    abstract += " We believe that SciBench demonstrates progress towards helpful assistants."
+    ranked = rank_sentences(abstract)
+    assert ranked["whats_new"][0].startswith("We address this issue")
+    assert ranked["technical_details"][0].startswith("The problems in SciBench")
+    assert not any("outperform humans" in s for s in ranked["technical_details"])  # background
 
 
 def test_chosen_sentences_fit_the_limit():

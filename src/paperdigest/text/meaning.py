@@ -190,6 +190,39 @@ _EN_STOP = frozenset(
 )
 
 
+# Plain English words (not terms): left untranslated inside Korean they read as garbled
+# ("both prefilling 및 …", "extensive 실험").
+PLAIN_ENGLISH = frozenset(
+    """
+    a an the of and or but nor for to in on at by with from as into onto over under about
+    both either neither each every all any some many much more most less few several various
+    also only just even very well such same other another while whereas which that this
+    these those it its their they we our us you your is are was were be been being has have
+    had do does did can could may might will would should must not no yes than then there
+    here when where why how what who whom whose extensive novel new first significant
+    significantly effective efficient existing previous recent large small high low better
+    best good strong key main major simple general specific diverse different multiple
+    further moreover however therefore thus furthermore additionally notably specifically
+    including across between within without through via using based show shows shown
+    demonstrate demonstrates propose proposes proposed introduce introduces present presents
+    achieve achieves achieved outperform outperforms improve improves improved enable
+    enables allow allows provide provides use uses used make makes made
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def paper_terms(source: str) -> frozenset[str]:
+    """The paper's own Latin-script terms, lower-cased: words of ``source`` of three letters or
+    more that are not plain English ("coupling", "diffusion-based", "jumprelu"). Written in
+    English inside a Korean summary, such a word is the paper's term, not untranslated text."""
+    return frozenset(
+        low
+        for w in _LATIN_WORD.findall(source)
+        for low in [w.lower()]
+        if len(low) >= 3 and low not in _EN_STOP and low not in PLAIN_ENGLISH
+    )
+
+
 def latin_terms(text: str) -> list[str]:
     """Latin-script words of two letters or more, stop words left out."""
     return [w for w in _LATIN_WORD.findall(text) if len(w) >= 2 and w.lower() not in _EN_STOP]
