@@ -292,6 +292,45 @@ def test_overclaim_fast_perfect_and_towards(source: str, bold: str, why: str, fa
     assert overclaim(faithful, source) is None
 
 
+def test_a_dropped_hedge_and_english_glued_to_korean_are_caught():
+    source = "These advancements underscore Qalam's potential as a leading solution."
+    assert "hedge" in (overclaim("이 발전은 Qalam을 최고의 해결책으로 보여줍니다.", source) or "")
+    assert overclaim("이 발전은 Qalam이 최고의 해결책이 될 잠재력을 보여줍니다.", source) is None
+    assert overclaim("이 발전은 Qalam의 potential을 보여줍니다.", source) is None  # kept in English
+    guided = "Our experiments show that this prompt-guided visual encoding approach helps."
+    assert "glued" in (
+        overclaim("이 프롬프트에 guided의 인코딩 방식이 도움이 됩니다.", guided) or ""
+    )
+    helpful = "SciCode shows progress towards helpful scientific assistants."
+    assert "glued" in (
+        overclaim("SciCode는 도움을 주는scientific 도구를 향한 진전을 보여줍니다.", helpful) or ""
+    )
+    # A term followed by its Korean ending is how the writer keeps a term: not glued.
+    assert (
+        overclaim("이 메서드는 인코더를 프롬프트와 직접 coupling합니다.", "It couples them.")
+        is None
+    )
+
+
+def test_boilerplate_and_pronoun_led_sentences_are_no_candidates():
+    from paperdigest.summarize.faithful import boilerplate, usable_sentences
+
+    assert boilerplate(
+        "Extensive experiments validate the outstanding capabilities of our PlacidDreamer."
+    )
+    assert not boilerplate(
+        "Experiments show that PlacidDreamer reduces over-saturation in 3D scenes."
+    )
+    abstract = (
+        "We introduce SciCode, a benchmark of research coding problems. "
+        "It offers optional descriptions of the scientific background. "
+        "Extensive experiments validate the outstanding capabilities of our SciCode."
+    )
+    assert usable_sentences(abstract) == [
+        "We introduce SciCode, a benchmark of research coding problems."
+    ]
+
+
 def test_only_is_no_negation():
     source = "Claude3.5-Sonnet can solve only 4.6% of the problems in the most realistic setting."
     wrong = "Claude3.5-Sonnet은 가장 현실적인 설정에서 4.6%의 문제를 해결할 수 없습니다."

@@ -54,7 +54,7 @@ __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "Translated", "translation_prob
 # The faithful writer's version: part of the summary's reuse key (``writer_version``), so a
 # change here that alters what is written makes an upgraded install summarize a day again
 # instead of keeping summaries the old code wrote. Bump it with any such change.
-WRITER_VERSION = 5
+WRITER_VERSION = 6
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_CALLS = 12  # translations asked for per paper, over all its sentences and attempts
 # The model's confidence (issue 14): a token the model gave a probability under UNSURE_BELOW is
@@ -334,13 +334,48 @@ def main_clause(sentence: str) -> str | None:
     return sentence.strip()[match.end() :] if match else None
 
 
+# A sentence led by a bare pronoun leaves its subject to the sentence before, which the
+# translator never sees ("It offers optional descriptions …" came out as "이 모델은 …").
+_PRONOUN_LEAD = re.compile(r"^(?:It|They)\s")
+# Words of a claim any paper makes ("Extensive experiments validate the outstanding
+# capabilities of our X"): a sentence with nothing but these and a name says nothing.
+_BOILERPLATE_WORDS = frozenset(
+    """
+    experiment experiments experimental extensive comprehensive thorough results result
+    evaluation evaluations validate validates verify verifies confirm confirms demonstrate
+    demonstrates show shows prove proves outstanding superior superiority excellent strong
+    effectiveness efficacy capabilities capability ability performance advantages benefits
+    method approach framework model proposed our work various multiple several datasets
+    benchmarks tasks settings state-of-the-art sota remarkable significant impressive
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def boilerplate(sentence: str) -> bool:
+    """``sentence`` claims nothing of its own: besides names, only words any paper uses."""
+    own = [
+        w
+        for w in _TERM.findall(sentence)
+        if not (w[0].isupper() and any(c.isupper() or c.isdigit() for c in w[1:]))  # a name
+        and w.lower() not in PLAIN_ENGLISH
+        and w.lower() not in _EN_STOP
+        and w.lower() not in _BOILERPLATE_WORDS
+    ]
+    return not own
+
+
 def usable_sentences(abstract: str) -> list[str]:
     """The abstract's sentences a translation may render, in order: no links or enumerations,
     long ones cut at a clause boundary (:func:`shorten`), else their main clause so cut
     (:func:`main_clause`), else left out."""
     out = []
     for s in split_sentences(abstract):
-        if _AVAILABILITY.search(s) or _LIST_ITEM.search(s):
+        if (
+            _AVAILABILITY.search(s)
+            or _LIST_ITEM.search(s)
+            or _PRONOUN_LEAD.match(s)
+            or boilerplate(s)
+        ):
             continue
         short = shorten(s)
         if short is None:

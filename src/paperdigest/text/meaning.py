@@ -358,6 +358,18 @@ _CLAIM_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
 _ARTIFACT = re.compile(r"(?<![A-Za-z0-9])_[A-Za-z]|[A-Za-z]_(?![A-Za-z0-9])|[가-힣]_|_[가-힣]")
 
 
+# A hedged claim ("its potential as a leading solution", "may help") needs its hedge in the
+# Korean: without it the claim is asserted.
+_HEDGE_EN = re.compile(
+    r"(?<![A-Za-z])(?:potential(?:ly)?|may|might|could|promis(?:e|es|ing))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_HEDGE_KO = re.compile(r"잠재|가능|수 있|수도|전망|유망|기대|보일 수|할 수|될 수|약속")
+# An English word glued to the Korean before it ("실scientific"), or an English past participle
+# given a Korean ending ("guided의"): a token boundary, not a writer's choice.
+_GLUED = re.compile(r"[가-힣][a-z]{2,}|\b[a-z]{3,}ed(?=[가-힣])")
+
+
 # "Progress towards Level 3 autonomy" is not Level 3 reached: a source that only moves toward
 # its goal needs a Korean word that says so.
 _TOWARD_EN = re.compile(
@@ -378,6 +390,13 @@ def overclaim(sentence: str, source: str) -> str | None:
         return "it drops the text's 'towards': the goal reads as reached"
     if _ARTIFACT.search(sentence) and not _ARTIFACT.search(source):
         return "a stray underscore, left from a token"
+    glued = _GLUED.search(sentence)
+    if glued:
+        return f"an English word glued to Korean ({glued.group()!r}), left from a token"
+    if _HEDGE_EN.search(source) and not (
+        _HEDGE_KO.search(sentence) or _HEDGE_EN.search(sentence)  # kept, if in English
+    ):
+        return "it drops the text's hedge ('potential', 'may', 'could'): the claim reads as fact"
     return None
 
 
