@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from paperdigest.digest.plan import (
 from paperdigest.digest.record import Recorder, Tally
 from paperdigest.digest.repair import checks_for, summarize_checked, summarize_paper
 from paperdigest.digest.run import require_language
-from paperdigest.digest.scheduler import Scheduler, SchedulerOptions
+from paperdigest.digest.scheduler import Batch, Scheduler, SchedulerOptions
 from paperdigest.errors import (
     BackendError,
     BackendStopped,
@@ -168,12 +169,22 @@ def test_the_budget_refuses_a_call_before_it_is_made() -> None:
 # -- scheduler ---------------------------------------------------------------------------------
 
 
+class OneDay:
+    """A scheduler running one batch (one day) into ``tally``."""
+
+    def __init__(self, store: Store, scheduler: Scheduler, tally: Tally) -> None:
+        self.scheduler, self.recorder = scheduler, Recorder(store, tally)
+        self.run_id = store.start_run("digest")
+
+    def run(self, planned: Iterator[Reuse | Summarize]) -> None:
+        self.scheduler.run([Batch(self.run_id, self.recorder, planned)])
+
+
 def scheduler(store: Store, fake: FakeSummarizer, tally: Tally,
-              **options: float | int | bool | None) -> Scheduler:
+              **options: float | int | bool | None) -> OneDay:
     store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(5)], "test")
-    run_id = store.start_run("digest")
-    return Scheduler(store, fake, load_prompts("ko"), Recorder(store, tally),
-                     SchedulerOptions(**options), run_id=run_id)  # type: ignore[arg-type]
+    return OneDay(store, Scheduler(store, fake, load_prompts("ko"),
+                                   SchedulerOptions(**options)), tally)  # type: ignore[arg-type]
 
 
 def intents(n: int) -> list[Summarize]:
@@ -260,18 +271,62 @@ def test_papers_claimed_by_another_live_run_are_left_to_it(tmp_path: Path) -> No
     assert "still being summarized by another run (elsewhere:1)" in tally.notes[0]
 
 
-def test_hand_over_leaves_papers_of_live_runs_at_once(tmp_path: Path) -> None:
-    """A backfill worker (hand_over) does not wait for another live run: it leaves that run's
-    papers to it, without a claim_wait, and reports them as handed over, not as missing."""
+def test_papers_of_another_live_run_do_not_hold_up_the_next_day(tmp_path: Path) -> None:
+    """Day 1's second paper is being made by a run on another host: the scheduler goes on
+    with day 2 (no claim_wait), keeps day 1 open, and completes it with the other run's
+    summary once that run has stored it — day 2 is done first, each day once, nothing asked
+    twice, nothing left out."""
     fake = FakeSummarizer(default=GOOD)
-    tally = Tally()
+    work = intents(4)
+    held = work[1]
+    done: list[str] = []
     with Store(tmp_path / "p.db") as store:
-        held_by_another_host(store, intents(2)[1])
-        started = time.monotonic()
-        scheduler(store, fake, tally, claim_wait=60.0, hand_over=True).run(iter(intents(2)))
-        assert time.monotonic() - started < 10  # no wait for the other run
-    assert list(tally.done) == [paper(0).id] and tally.handed_over == [paper(1).id]
-    assert not tally.not_attempted and not tally.failed
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(4)], "test")
+        held_by_another_host(store, held)
+        tallies = [Tally(), Tally()]
+        batches = [Batch(store.start_run("digest"), Recorder(store, t), iter(w))
+                   for t, w in zip(tallies, (work[:2], work[2:]), strict=True)]
+
+        def on_done(batch: Batch) -> None:
+            done.append("day 1" if batch is batches[0] else "day 2")
+            if batch is batches[1]:  # meanwhile, the other run stores its paper and leaves
+                store.save_summary(held.key, Sections(**GOOD), held.input_text)
+                with store.transaction() as db:
+                    db.execute("DELETE FROM claims WHERE owner = 'elsewhere:1'")
+
+        Scheduler(store, fake, load_prompts("ko"),
+                  SchedulerOptions(claim_wait=60.0, claim_poll=0.01)).run(batches, on_done)
+        assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+    assert done == ["day 2", "day 1"]
+    assert sorted(r.paper.id for r in fake.requests) == [paper(0).id, paper(2).id, paper(3).id]
+    assert list(tallies[0].done) == [paper(0).id, paper(1).id] and tallies[0].reused == 1
+    assert sorted(tallies[1].done) == [paper(2).id, paper(3).id]
+    assert not any(t.not_attempted or t.failed for t in tallies)
+
+
+def test_one_scheduler_fills_its_slots_across_days(tmp_path: Path) -> None:
+    """Three days of two papers with two slots: the next day's papers are asked while the
+    day before still has one in flight, and each day is handed on once, with its own."""
+    fake = FakeSummarizer(default=GOOD, delay=0.2)
+    work = intents(6)
+    done: list[list[str]] = []
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(6)], "test")
+        tallies = [Tally() for _ in range(3)]
+        batches = [Batch(store.start_run("digest"), Recorder(store, t),
+                         iter(work[2 * n:2 * n + 2])) for n, t in enumerate(tallies)]
+        asked_when_done: list[int] = []
+
+        def on_done(batch: Batch) -> None:
+            done.append(list(batch.tally.done))
+            asked_when_done.append(len(fake.requests))
+
+        Scheduler(store, fake, load_prompts("ko"), SchedulerOptions(concurrency=3)).run(
+            batches, on_done)
+    assert fake.max_in_flight == 3  # 3 slots, 2 papers a day: only full if days overlap
+    assert sorted(map(sorted, done)) == [sorted([paper(2 * n).id, paper(2 * n + 1).id])
+                                         for n in range(3)]
+    assert asked_when_done[0] > 2  # day 2 was being asked before day 1 was done
 
 
 def test_an_interruption_saves_the_summaries_in_flight(tmp_path: Path) -> None:
