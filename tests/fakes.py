@@ -167,6 +167,8 @@ class FakeOpenAI(_Server):
         self.latency = latency
         self.in_flight = 0
         self.max_in_flight = 0
+        # ("ask", title) as a chat request arrives, ("answer", title) once its reply is sent
+        self.events: list[tuple[str, str]] = []
 
     @property
     def base_url(self) -> str:
@@ -194,6 +196,7 @@ class FakeOpenAI(_Server):
             return
         with self.lock:
             self.requests.append((method, path, body))
+            self.events.append(("ask", title_of(body)))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             reply = self.script.popleft() if self.script else None
@@ -206,6 +209,7 @@ class FakeOpenAI(_Server):
         finally:
             with self.lock:
                 self.in_flight -= 1
+                self.events.append(("answer", title_of(body)))
 
 
 def hf_item(paper_id: str, title: str, *, upvotes: int = 0, day: str = "2024-07-22",
