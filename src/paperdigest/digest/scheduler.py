@@ -160,7 +160,8 @@ class Scheduler:
             if not self.blocked and not self.exhausted and len(self.queue) < self.limit:
                 self._plan_next()  # plan ahead while the workers are busy
                 continue
-            if self.deferred and time.monotonic() - self.last_look >= self.options.claim_poll:
+            looked = time.monotonic() - self.last_look
+            if self.deferred and not self.blocked and looked >= self.options.claim_poll:
                 self._look_again()  # other runs' papers: stored meanwhile?
                 continue
             if self.pending:
