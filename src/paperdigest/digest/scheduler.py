@@ -229,8 +229,9 @@ class Scheduler:
             self._close_if_done(batch)
 
     def _close_if_done(self, batch: Batch) -> None:
-        """Hand a batch whose intents are all pulled and settled to ``on_done``, once."""
-        if not batch.pulled_all or batch not in self.open:
+        """Hand a batch whose intents are all pulled and settled to ``on_done``, once (after
+        a run-stopping error, none: the open batches are the caller's to record)."""
+        if not batch.pulled_all or batch not in self.open or self.fatal is not None:
             return
         if any(b is batch for b, _ in self.queue) or any(
             b is batch for b, _ in self.pending.values()
