@@ -33,7 +33,6 @@ from ..digest.choose import Selection
 from ..digest.record import Progress
 from ..errors import StoreError
 from ..prompts import PromptSet, load_prompts
-from ..rank import Scorer, close_scorer
 from ..settings import Settings
 from ..sources import Source, open_source
 from ..store import Store, check_store
@@ -46,6 +45,8 @@ from .ranking import RankOptions, feedback_writer, open_scorer, open_selection
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from ..rank import Scorer
 
 
 def _stderr(line: str) -> None:
@@ -221,6 +222,8 @@ class DigestSession:
             self.store.close()
             self.store = None
         if self.selection is not None and self.selection.scorer is not None:
+            from ..rank import close_scorer
+
             close_scorer(self.selection.scorer)
             self.selection = None
         if self.summarizer is not None:
