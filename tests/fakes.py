@@ -167,7 +167,7 @@ class FakeOpenAI(_Server):
         self.latency = latency
         self.in_flight = 0
         self.max_in_flight = 0
-        # ("ask", title) as a chat request arrives, ("answer", title) once its reply is sent
+        # ("ask", title) as a chat request arrives, ("answer", title) as its reply is sent
         self.events: list[tuple[str, str]] = []
 
     @property
@@ -205,11 +205,12 @@ class FakeOpenAI(_Server):
                 reply = self.responder(body)
             if self.latency:
                 time.sleep(self.latency)
+            with self.lock:  # before it leaves: no request it causes can be recorded first
+                self.events.append(("answer", title_of(body)))
             self._send(handler, reply)
         finally:
             with self.lock:
                 self.in_flight -= 1
-                self.events.append(("answer", title_of(body)))
 
 
 def hf_item(paper_id: str, title: str, *, upvotes: int = 0, day: str = "2024-07-22",

@@ -363,3 +363,29 @@ def test_the_claims_in_flight_get_a_heartbeat(tmp_path: Path,
         scheduler(store, fake, tally, concurrency=2, heartbeat_every=0.05).run(iter(intents(2)))
     assert beats and beats[0] == [paper(0).id, paper(1).id]
     assert len(tally.done) == 2
+
+
+def test_without_overlap_a_batch_starts_when_the_one_before_is_done(tmp_path: Path) -> None:
+    """overlap=False (days chosen from what earlier days recorded): the second batch is not
+    pulled while the first has a paper in flight; and a paper another run holds past
+    claim_wait is left to a later run without stopping the batches after it."""
+    fake = FakeSummarizer(default=GOOD, delay=0.1)
+    work = intents(4)
+    started: list[int] = []
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(4)], "test")
+        held_by_another_host(store, work[1])
+        tallies = [Tally(), Tally()]
+
+        def day(n: int) -> Iterator[Reuse | Summarize]:
+            started.append(len(fake.requests))  # requests made when the day is pulled
+            yield from work[2 * n:2 * n + 2]
+
+        batches = (Batch(store.start_run("digest"), Recorder(store, t), day(n))
+                   for n, t in enumerate(tallies))
+        Scheduler(store, fake, load_prompts("ko"),
+                  SchedulerOptions(concurrency=4, claim_wait=0.2, claim_poll=0.01)).run(
+            batches, overlap=False)
+    assert started == [0, 1]  # day 2 only after day 1's paper was answered
+    assert tallies[0].not_attempted == [paper(1).id] and "another run" in tallies[0].notes[0]
+    assert sorted(tallies[1].done) == [paper(2).id, paper(3).id]

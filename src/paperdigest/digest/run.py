@@ -462,8 +462,10 @@ def run_days(
 
     ``on_day`` gets each day's :class:`DigestResult` — or :class:`DayNotFetched` when its list
     cannot be read (the next days go on) — in day order. A used-up budget opens no further
-    day. A run-stopping error is raised once the papers in flight are saved, after ``on_day``
-    has had every day finished by then; the days still open are recorded as failed."""
+    day. With ``new_only`` the days do not overlap: each leaves out what the days before it
+    listed, so it is chosen once they are recorded. A run-stopping error is raised once the
+    papers in flight are saved, after ``on_day`` has had every day finished by then; the days
+    still open are recorded as failed."""
     lang = require_language(env.summarizer, options.lang)
     displays = DayDisplays(progress or NoProgress())
     in_order = _InOrder(on_day)
@@ -485,7 +487,9 @@ def run_days(
 
     scheduler = Scheduler(env.store, env.summarizer, env.prompts, options.scheduler_options())
     try:
-        scheduler.run(batches(), done)
+        # --new-only leaves out what earlier digests listed: a day is chosen only once the
+        # days before it are recorded, so those days do not overlap
+        scheduler.run(batches(), done, overlap=not options.new_only)
     except BaseException as exc:
         for _, run in sorted(runs.values(), key=lambda nr: nr[0]):
             run.fail(exc)

@@ -128,19 +128,27 @@ class Scheduler:
         self.exhausted = False  # every batch has been pulled
         self._batches: Iterator[Batch] = iter(())
         self._on_done: Callable[[Batch], None] = _ignore
+        self.overlap = True  # start a batch while earlier ones are in flight
         self.troubles = 0  # ServerTrouble failures in a row (the circuit breaker's count)
         self.retried: set[str] = set()  # papers put back in the queue after a ServerTrouble
 
     # -- the loop ------------------------------------------------------------------------------
 
     def run(
-        self, batches: Iterable[Batch], on_done: Callable[[Batch], None] | None = None
+        self,
+        batches: Iterable[Batch],
+        on_done: Callable[[Batch], None] | None = None,
+        *,
+        overlap: bool = True,
     ) -> None:
         """Run every batch; ``on_done`` gets each batch once all its intents are settled
-        (budget-stopped batches included). Raise a run-stopping error at the end; the batches
-        still open then are left to the caller (:attr:`open`)."""
+        (budget-stopped batches included). Without ``overlap``, a batch is started only when
+        the ones before it are done (when starting one depends on what they record). Raise a
+        run-stopping error at the end; the batches still open then are left to the caller
+        (:attr:`open`)."""
         self._batches = iter(batches)
         self._on_done = on_done or _ignore
+        self.overlap = overlap
         with ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="summarize") as pool:
             try:
                 self._loop(pool)
@@ -157,8 +165,9 @@ class Scheduler:
             if self.blocked and not self.pending:
                 return
             self._fill(pool)
-            if not self.blocked and not self.exhausted and len(self.queue) < self.limit:
+            if self._may_plan():
                 self._plan_next()  # plan ahead while the workers are busy
+                waiting_since = None
                 continue
             looked = time.monotonic() - self.last_look
             if self.deferred and not self.blocked and looked >= self.options.claim_poll:
@@ -175,17 +184,28 @@ class Scheduler:
                     batch, intent = self.pending.pop(future)
                     self._settle(batch, intent, future)
                     self._close_if_done(batch)
+                waiting_since = None
                 continue
-            if self.queue or not self.exhausted:
+            if self.queue or self._may_plan():
                 continue
             if not self.deferred:
                 return
-            # Only papers other runs are making are left: wait for them, or for their claims
-            # to go stale (a killed run), then take them over.
+            # Only papers other runs are making are left (for now): wait for them, or for their
+            # claims to go stale (a killed run), then take them over; after claim_wait, leave
+            # them to a later run and go on.
             waiting_since = waiting_since or time.monotonic()
             if time.monotonic() - waiting_since > self.options.claim_wait:
-                return
+                self._leave_deferred()
+                waiting_since = None
+                continue
             time.sleep(self.options.claim_poll)
+
+    def _may_plan(self) -> bool:
+        """Whether to pull the next intent now: room in the queue, and (without overlap) no
+        new batch while an earlier one is open."""
+        if self.blocked or self.exhausted or len(self.queue) >= self.limit:
+            return False
+        return self.current is not None or self.overlap or not self.open
 
     @property
     def blocked(self) -> bool:
@@ -209,9 +229,11 @@ class Scheduler:
         while True:
             batch = self.current
             if batch is None:
-                batch = next(self._batches, None) if new_batches else None
+                if not new_batches or (self.open and not self.overlap):
+                    return False
+                batch = next(self._batches, None)
                 if batch is None:
-                    self.exhausted = self.exhausted or new_batches
+                    self.exhausted = True
                     return False
                 self.current = batch
                 self.open.append(batch)
@@ -347,14 +369,21 @@ class Scheduler:
                 self._settle(batch, intent, future)  # waits for it; records success or failure
         release(self.store, [i.key for _, i in self.pending.values()])
 
-    def _finish(self) -> None:
-        for batch, intent, holder in self.deferred:
+    def _leave_deferred(self) -> None:
+        """Leave the papers other runs are still making to a later run; their batches are
+        done unless something else of theirs is open."""
+        left, self.deferred = self.deferred, []
+        for batch, intent, holder in left:
             batch.tally.not_attempted.append(intent.paper.id)
             batch.tally.notes.append(
                 f"{intent.paper.id}: still being summarized by another run ({holder}) after "
                 f"waiting {self.options.claim_wait:.0f}s; a later run will reuse it"
             )
-        self.deferred = []
+        for batch in dict.fromkeys(batch for batch, _, _ in left):
+            self._close_if_done(batch)
+
+    def _finish(self) -> None:
+        self._leave_deferred()
         queued, self.queue = list(self.queue), deque()
         if self.fatal is not None:
             for batch, intent in queued:
