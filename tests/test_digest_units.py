@@ -389,3 +389,21 @@ def test_without_overlap_a_batch_starts_when_the_one_before_is_done(tmp_path: Pa
     assert started == [0, 1]  # day 2 only after day 1's paper was answered
     assert tallies[0].not_attempted == [paper(1).id] and "another run" in tallies[0].notes[0]
     assert sorted(tallies[1].done) == [paper(2).id, paper(3).id]
+
+
+def test_a_paper_on_two_open_days_is_asked_once(tmp_path: Path) -> None:
+    """A paper listed on two days that overlap: the second day waits for the first day's
+    request and reuses its summary instead of asking again."""
+    fake = FakeSummarizer(default=GOOD, delay=0.2)
+    work = intents(3)
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(3)], "test")
+        tallies = [Tally(), Tally()]
+        batches = [Batch(store.start_run("digest"), Recorder(store, t), iter(w))
+                   for t, w in zip(tallies, ([work[0], work[1]], [work[1], work[2]]),
+                                   strict=True)]
+        Scheduler(store, fake, load_prompts("ko"),
+                  SchedulerOptions(concurrency=4, claim_poll=0.01)).run(batches)
+    assert sorted(r.paper.id for r in fake.requests) == [paper(i).id for i in range(3)]
+    assert sorted(tallies[1].done) == [paper(1).id, paper(2).id] and tallies[1].reused == 1
+    assert not any(t.not_attempted or t.failed for t in tallies)

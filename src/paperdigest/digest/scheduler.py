@@ -266,6 +266,10 @@ class Scheduler:
 
     def _take(self, pool: ThreadPoolExecutor, batch: Batch, intent: Summarize) -> None:
         """Claim and submit, or reuse what another run finished, or defer."""
+        if any(i.key == intent.key for _, i in self.pending.values()):
+            # listed on two open days: made once, the other day reuses it once it is stored
+            self.deferred.append((batch, intent, "this run"))
+            return
         fresh = not (self.options.force or intent.previous is not None)
         # once another run's claim has been met, look before locking: most keys that other
         # workers hold cost one read instead of a transaction
