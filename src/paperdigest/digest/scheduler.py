@@ -18,7 +18,8 @@ thread that calls :meth:`Scheduler.run` touches the database.
   their batch stays open meanwhile. When only such papers are left, the scheduler waits for
   them (``claim_wait``; a killed run's stale claims are taken over), then leaves them to a
   later run. So a worker of a multi-day backfill never idles at the end of a day while later
-  days have work, and the last worker to store a day's papers completes it.
+  days have work, and the last worker to store a day's papers completes it. A paper listed on
+  two open days is deferred the same way behind this run's own request, and asked once.
 - **Budgets.** A used-up ``--max-calls``/``--max-tokens`` budget stops new work and opens no
   new batch; stored summaries of the open batches still count, new ones are left for the next
   run.
