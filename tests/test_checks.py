@@ -93,6 +93,22 @@ def test_language_check_ignores_english_in_parentheses_and_follows_lang() -> Non
     assert only("language", GOOD, lang="en") != []
 
 
+def test_the_papers_own_terms_in_english_do_not_count_against_korean() -> None:
+    # The faithful writer copies a term it cannot render ("prefilling", "multi-document"):
+    # Korean with the paper's terms in it is Korean. The same share of plain English words,
+    # or terms the paper does not have, is not.
+    termed = "multi-document question-answering 작업에서 FooNet은 prefilling 단계를 빠르게 합니다."
+    assert only("language", {k: termed for k in GOOD}) == []
+    plain = "this is only for the very long 작업에서 FooNet은 some other 단계를 빠르게 합니다."
+    (found,) = only("language", {k: plain for k in GOOD})
+    assert found.section is None and "at least 60%" in found.message
+    foreign = "cross-lingual retrieval-augmented 작업에서 FooNet은 decoding 단계를 빠르게 합니다."
+    assert only("language", {k: foreign for k in GOOD}) != []
+    # An English sentence of the abstract is still English: its plain words count.
+    copied = {k: "FooNet accelerates the prefilling stage of the model by 2.34x." for k in GOOD}
+    assert [p.section for p in only("language", copied)] == list(GOOD)
+
+
 # -- structure -----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from paperdigest.summarize.faithful import (
     back_translation_drift,
     choose_sentences,
     clean_translation,
+    rank_sentences,
     shorten,
     translation_problems,
 )
@@ -291,6 +292,45 @@ def test_overclaim_fast_perfect_and_towards(source: str, bold: str, why: str, fa
     assert overclaim(faithful, source) is None
 
 
+def test_a_dropped_hedge_and_english_glued_to_korean_are_caught():
+    source = "These advancements underscore Qalam's potential as a leading solution."
+    assert "hedge" in (overclaim("이 발전은 Qalam을 최고의 해결책으로 보여줍니다.", source) or "")
+    assert overclaim("이 발전은 Qalam이 최고의 해결책이 될 잠재력을 보여줍니다.", source) is None
+    assert overclaim("이 발전은 Qalam의 potential을 보여줍니다.", source) is None  # kept in English
+    guided = "Our experiments show that this prompt-guided visual encoding approach helps."
+    assert "glued" in (
+        overclaim("이 프롬프트에 guided의 인코딩 방식이 도움이 됩니다.", guided) or ""
+    )
+    helpful = "SciCode shows progress towards helpful scientific assistants."
+    assert "glued" in (
+        overclaim("SciCode는 도움을 주는scientific 도구를 향한 진전을 보여줍니다.", helpful) or ""
+    )
+    # A term followed by its Korean ending is how the writer keeps a term: not glued.
+    assert (
+        overclaim("이 메서드는 인코더를 프롬프트와 직접 coupling합니다.", "It couples them.")
+        is None
+    )
+
+
+def test_boilerplate_and_pronoun_led_sentences_are_no_candidates():
+    from paperdigest.summarize.faithful import boilerplate, usable_sentences
+
+    assert boilerplate(
+        "Extensive experiments validate the outstanding capabilities of our PlacidDreamer."
+    )
+    assert not boilerplate(
+        "Experiments show that PlacidDreamer reduces over-saturation in 3D scenes."
+    )
+    abstract = (
+        "We introduce SciCode, a benchmark of research coding problems. "
+        "It offers optional descriptions of the scientific background. "
+        "Extensive experiments validate the outstanding capabilities of our SciCode."
+    )
+    assert usable_sentences(abstract) == [
+        "We introduce SciCode, a benchmark of research coding problems."
+    ]
+
+
 def test_only_is_no_negation():
     source = "Claude3.5-Sonnet can solve only 4.6% of the problems in the most realistic setting."
     wrong = "Claude3.5-Sonnet은 가장 현실적인 설정에서 4.6%의 문제를 해결할 수 없습니다."
@@ -329,6 +369,46 @@ def test_shorten_cuts_at_a_clause_that_stands_alone():
     assert shorten(intro) is None
     # no boundary at all: not used
     assert shorten("word " * 60) is None
+
+
+def test_a_long_sentence_keeps_its_appositions_head_or_its_main_clause():
+    from paperdigest.summarize.faithful import main_clause, usable_sentences
+
+    named = (
+        "In this work, we introduce ChatQA 2, a Llama3-based model designed to bridge the gap "
+        "between open-access LLMs and leading proprietary models (e.g., GPT-4-Turbo) in "
+        "long-context understanding and retrieval-augmented generation (RAG) capabilities."
+    )
+    assert shorten(named) == "In this work, we introduce ChatQA 2."
+    contrast = (
+        "Contrary to static pruning approaches that prune the prompt at once, LazyLLM allows "
+        "language models to dynamically select different subsets of tokens from the context in "
+        "different generation steps, even though they might be pruned in previous steps."
+    )
+    assert main_clause(contrast) is not None and main_clause(contrast).startswith("LazyLLM allows")
+    assert any(s.startswith("LazyLLM allows") for s in usable_sentences(contrast))
+    # A condition is no leading phrase to drop: the rest holds only under it.
+    conditional = (
+        "When coupled with custom kernels that fuse the dequantization and matmul operations, "
+        "weight-only quantization can thus lead to faster inference."
+    )
+    assert main_clause(conditional) is None
+
+
+def test_a_contribution_stated_as_addressing_comes_first_and_what_follows_is_detail():
+    # "We address this issue by examining …" states the contribution; the last sentence ("We
+    # believe that … demonstrates") was taken for it, leaving nothing after it for the details.
+    abstract = (
+        "Language models now outperform humans on many hard tasks. "
+        "We address this issue by examining research coding problems with SciBench. "
+        "The problems in SciBench factorize into multiple subproblems. "
+        "In total, SciBench contains 338 subproblems from 80 main problems."
+    )
+    abstract += " We believe that SciBench demonstrates progress towards helpful assistants."
+    ranked = rank_sentences(abstract)
+    assert ranked["whats_new"][0].startswith("We address this issue")
+    assert ranked["technical_details"][0].startswith("The problems in SciBench")
+    assert not any("outperform humans" in s for s in ranked["technical_details"])  # background
 
 
 def test_chosen_sentences_fit_the_limit():

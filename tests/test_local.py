@@ -225,6 +225,65 @@ def test_latin_start_penalty_spares_parentheses_and_started_words() -> None:
     assert after([1, 7, 7])[7] == -5  # 22 letters glued into one word: going on costs too
 
 
+def test_term_copy_writes_a_source_term_where_the_model_is_unsure() -> None:
+    from paperdigest.summarize.decoding import TermCopy
+
+    # ids: 0 "이" 1 " 캤" 2 " coup" 3 "ling" 4 "coup" 5 " 결합" 6 " " 7 "핑" 8 " vision"
+    pieces = [b"\xec\x9d\xb4", b" \xec\xba\xa4", b" coup", b"ling", b"coup",
+              b" \xea\xb2\xb0\xed\x95\xa9", b" ", b"\xed\x95\x91", b" vision"]
+    terms = {"coupling": ([2, 3], [4, 3]), "vision": ([8], [8])}
+    prompt = [0, 0]
+    inf = float("-inf")
+
+    def logits(probs: dict[int, float]) -> np.ndarray:
+        rest = (1 - sum(probs.values())) / (len(pieces) - len(probs))
+        return np.log(np.array([probs.get(t, rest) for t in range(len(pieces))]))
+
+    def run(steps: list[tuple[int, dict[int, float]]]) -> tuple[list[int], TermCopy]:
+        """Feed the processor: each step's distribution, then the token it allowed (or the
+        given one when it changed nothing); the tokens written."""
+        copier = TermCopy(terms, lambda t: pieces[t])
+        copier(np.array(prompt), logits({0: 0.9}))
+        written = [0]  # "이"
+        for planned, probs in steps:
+            scores = copier(np.array(prompt + written), logits(probs))
+            allowed = [t for t in range(len(pieces)) if scores[t] != inf]
+            written.append(allowed[0] if len(allowed) == 1 else planned)
+        return written, copier
+
+    # Unsure (0.3) between " 캤" and the rest, " coup" at 0.2 (2/3 of the top): copied whole.
+    written, copier = run([(1, {1: 0.3, 2: 0.2, 8: 0.01}), (7, {7: 0.9}), (5, {5: 0.9})])
+    assert written == [0, 2, 3, 5] and copier.copied == ["coupling"]
+    # Sure of its word (0.8): nothing changes, even with the term in view.
+    written, copier = run([(1, {1: 0.8, 2: 0.1}), (7, {7: 0.9})])
+    assert written == [0, 1, 7] and copier.copied == []
+    # Unsure, but the terms are far from what the model considers (under 5% of the top).
+    written, copier = run([(1, {1: 0.4, 2: 0.001, 8: 0.001}), (7, {7: 0.9})])
+    assert written == [0, 1, 7] and copier.copied == []
+    # After a space the term comes without one ("coup"+"ling"), and a term is copied once.
+    written, copier = run([(6, {6: 0.9}), (1, {1: 0.3, 4: 0.25}), (7, {7: 0.3, 4: 0.25})])
+    assert written == [0, 6, 4, 3] and copier.copied == ["coupling"]
+    # Inside a word (the top token goes on with "캤"), no term is glued to it.
+    written, copier = run([(1, {1: 0.9}), (7, {7: 0.3, 2: 0.25})])
+    assert written == [0, 1, 7] and copier.copied == []
+
+
+def test_copy_terms_are_the_sentences_terms_not_its_plain_words() -> None:
+    from paperdigest.summarize.faithful import copy_terms
+
+    sentence = (
+        "In this paper, we present VisFocus, an OCR-free method designed to better exploit the "
+        "vision encoder's capacity by coupling it directly with the language prompt, and it is "
+        "robust and significantly better than diffusion-based methods."
+    )
+    terms = copy_terms(sentence)
+    assert {"VisFocus", "OCR-free", "coupling", "encoder", "diffusion-based"} <= set(terms)
+    # plain words, words the model renders reliably, verbs in -ed, adverbs: never copied
+    assert not {"paper", "method", "methods", "designed", "exploit", "robust", "better",
+                "significantly", "directly", "the", "with"} & set(terms)
+    assert len(terms) == len(set(terms))
+
+
 def test_source_numbers() -> None:
     numbers, prefixes = source_numbers("12,000 folds, 2.34x faster, Llama3-70B")
     # the numbers check's own values (text.numbers): "70B" in a name also supports 70000000000

@@ -20,7 +20,7 @@ from ..text import (
     unsupported_numbers,
     word_overlap,
 )
-from ..text.meaning import NOTHING_FAITHFUL
+from ..text.meaning import NOTHING_FAITHFUL, paper_terms
 from . import CheckInput, Problem
 from .meaning import register_meaning_checks
 
@@ -32,6 +32,7 @@ MAX_OVERLAP = 0.6  # two sections sharing more of their words are copies
 # (min, max) characters per section: dense scripts need fewer characters for the same content
 LENGTH_BOUNDS = {"dense": (20, 900), "latin": (30, 2000)}
 DENSE_LANGS = {"ko", "ja", "zh"}
+
 
 def _label(key: str) -> str:
     return SECTION_LABELS[key]
@@ -87,8 +88,11 @@ def check_language(item: CheckInput) -> list[Problem]:
         return []
     language = language_name(item.lang)
     problems = []
+    # The paper's own terms written in English are not untranslated text ("prefilling 단계");
+    # plain English words still count against the share.
+    terms = paper_terms(item.source_text)
     for key, text in present:
-        share = letter_share(text, item.lang)
+        share = letter_share(text, item.lang, terms)
         if share < MIN_SECTION_SHARE:
             problems.append(
                 Problem(
@@ -101,7 +105,7 @@ def check_language(item: CheckInput) -> list[Problem]:
                 )
             )
     whole = " ".join(text for _, text in present)
-    share = letter_share(whole, item.lang)
+    share = letter_share(whole, item.lang, terms)
     if share < MIN_LANGUAGE_SHARE and not problems:
         problems.append(
             Problem(

@@ -35,11 +35,13 @@ from ..models import Sections
 from ..text.figures import result_numbers
 from ..text.meaning import (
     NOTHING_FAITHFUL,
+    PLAIN_ENGLISH,
     direction_conflict,
     foreign_script,
     foreign_terms,
     is_fragment,
     overclaim,
+    paper_terms,
     repeats_itself,
 )
 from ..text.numbers import find_numbers
@@ -52,7 +54,7 @@ __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "Translated", "translation_prob
 # The faithful writer's version: part of the summary's reuse key (``writer_version``), so a
 # change here that alters what is written makes an upgraded install summarize a day again
 # instead of keeping summaries the old code wrote. Bump it with any such change.
-WRITER_VERSION = 4
+WRITER_VERSION = 6
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_CALLS = 12  # translations asked for per paper, over all its sentences and attempts
 # The model's confidence (issue 14): a token the model gave a probability under UNSURE_BELOW is
@@ -102,7 +104,7 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     stutter = repeats_itself(text)
     if stutter and not repeats_itself(source):
         problems.append(f"repeats itself: {stutter!r}")
-    if letter_share(text, lang) < MIN_SHARE:
+    if letter_share(text, lang, paper_terms(source)) < MIN_SHARE:  # its copied terms are neutral
         problems.append("mostly not in the target language")
     # Compared at scale: "4.5 million" is 4,500,000, and "4.5만" (45,000) is another number.
     src_numbers = {m.scaled.normalize() for m in find_numbers(source) if not m.word}
@@ -117,7 +119,7 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     untranslated = [
         w
         for w in _LATIN_WORDS.findall(strip_parentheses(text))
-        if w in _PLAIN_ENGLISH or (w.islower() and len(w) >= 5 and w.endswith("ly"))
+        if w in PLAIN_ENGLISH or (w.islower() and len(w) >= 5 and w.endswith("ly"))
     ]
     if untranslated:
         problems.append(f"untranslated English words: {', '.join(untranslated[:4])}")
@@ -137,26 +139,48 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     return problems
 
 
-# Plain English words (not terms): left untranslated inside Korean they read as garbled
-# ("both prefilling 및 …", "extensive 실험").
 _LATIN_WORDS = re.compile(r"[A-Za-z]+")
-_PLAIN_ENGLISH = frozenset(
+
+# Words of an abstract the model renders in Korean reliably: never worth copying in English.
+_COMMON_WORDS = frozenset(
     """
-    a an the of and or but nor for to in on at by with from as into onto over under about
-    both either neither each every all any some many much more most less few several various
-    also only just even very well such same other another while whereas which that this
-    these those it its their they we our us you your is are was were be been being has have
-    had do does did can could may might will would should must not no yes than then there
-    here when where why how what who whom whose extensive novel new first significant
-    significantly effective efficient existing previous recent large small high low better
-    best good strong key main major simple general specific diverse different multiple
-    further moreover however therefore thus furthermore additionally notably specifically
-    including across between within without through via using based show shows shown
-    demonstrate demonstrates propose proposes proposed introduce introduces present presents
-    achieve achieves achieved outperform outperforms improve improves improved enable
-    enables allow allows provide provides use uses used make makes made
+    paper study work method methods model models approach approaches result results
+    experiment experiments experimental task tasks data training evaluation analysis problem
+    problems research performance quality framework system systems benchmark benchmarks
+    dataset datasets state-of-the-art art state large-scale designed called named termed
+    standard respectively million millions billion billions thousand thousands
+    robust superior promising numerous comparable competitive reasonable relevant pertinent
+    flexible potential critical crucial essential important exceptional outstanding
+    remarkable substantial considerable comprehensive accurate scalable practical powerful
+    advanced advances advancement advancements capabilities capability ability abilities
+    investigate investigates explore explores examine examines accelerate accelerates
+    enhance enhances reduce reduces increase increases leverage leverages exploit exploits
+    utilize utilizes employ employs adopt adopts address addresses tackle tackles
+    visual various overall entire current future possible available
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+
+
+def copy_terms(sentence: str) -> list[str]:
+    """The words of an English ``sentence`` the model may write in English where it is unsure
+    of a Korean word (:class:`~paperdigest.summarize.decoding.TermCopy`): its terms, not its
+    plain words ("coupling", "diacritics", "diffusion-based", "SparseCraft"), each once."""
+    out: list[str] = []
+    for word in _TERM.findall(sentence):
+        low = word.lower()
+        if (
+            len(word) < 4
+            or low in PLAIN_ENGLISH
+            or low in _EN_STOP
+            or low in _COMMON_WORDS
+            or (word.islower() and "-" not in word and low.endswith(("ly", "ed")))
+            or word in out
+        ):
+            continue
+        out.append(word)
+    return out
+
 
 _LEAD = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*|(?:한국어|번역|Korean|Translation)\s*[:：]\s*)")
 
@@ -222,7 +246,8 @@ def sure_sentences(
 _STRONG_NEW = re.compile(
     r"\b(?:we|this (?:paper|work|study|report)|in this (?:paper|work)|here,? we)\b[^.]{0,40}?"
     r"\b(?:propose|introduce|present|develop|release|design|build|describe|offer|summari[sz]e|"
-    r"show|find|demonstrate|investigate|study|explore|analy[sz]e|report|create|construct)",
+    r"show|find|demonstrate|investigate|study|explore|analy[sz]e|report|create|construct|"
+    r"address|examine|curate|collect|establish)",
     re.IGNORECASE,
 )
 _WEAK_NEW = re.compile(r"\b(?:novel|new|first|propos\w*|introduc\w*)\b", re.IGNORECASE)
@@ -255,11 +280,12 @@ CANDIDATES = {"whats_new": 3, "technical_details": 5, "performance_highlights": 
 _CLAUSE_BREAK = re.compile(
     r"(?:,\s+(?:which|where|while|whereas|thereby|thus|enabling|allowing|making|leading|"
     r"resulting|achieving|yielding|providing|offering|outperforming|surpassing|"
-    r"demonstrating|showing|including|such as|compared (?:to|with)|as well as|"
-    r"and (?:we|it|they|our|this)\b))|;\s+|\s+--?\s+|\s+—\s*|:\s+",
+    r"demonstrating|showing|including|such as|compared (?:to|with)|as well as|along with|"
+    r"together with|further|depending on|an?\s|and (?:we|it|they|our|this)\b))|;\s+|"
+    r"\s+--?\s+|\s+—\s*|:\s+",
     re.IGNORECASE,
 )
-MIN_CLAUSE_CHARS = 40
+MIN_CLAUSE_CHARS = 30
 # An opening that starts with one of these is an introductory phrase ("Incorporating input from
 # …", "To address …"): a sentence only once a comma has closed it and the main clause begun.
 _INTRODUCTORY = re.compile(
@@ -289,16 +315,75 @@ def shorten(sentence: str, limit: int = MAX_SOURCE_CHARS) -> str | None:
     return f"{best}." if best else None
 
 
+# A leading phrase that can go without changing what the rest of the sentence claims (a
+# contrast, a connective, a purpose): "Contrary to static pruning approaches …, LazyLLM allows …"
+# still says "LazyLLM allows …". A condition ("If …", "When coupled with …") cannot go: the rest
+# holds only under it.
+_DROPPABLE_LEAD = re.compile(
+    r"^(?:(?:contrary|in contrast|unlike|despite|however|moreover|furthermore|additionally|"
+    r"specifically|notably|consequently|therefore|thus|to (?:this end|address|answer|tackle|"
+    r"overcome|solve|mitigate)|building (?:on|upon)|following|inspired by|motivated by)\b"
+    r"[^,]{0,100},\s+)(?=[A-Z])",
+    re.IGNORECASE,
+)
+
+
+def main_clause(sentence: str) -> str | None:
+    """``sentence`` without a leading phrase that can go (:data:`_DROPPABLE_LEAD`), or None."""
+    match = _DROPPABLE_LEAD.match(sentence.strip())
+    return sentence.strip()[match.end() :] if match else None
+
+
+# A sentence led by a bare pronoun leaves its subject to the sentence before, which the
+# translator never sees ("It offers optional descriptions …" came out as "이 모델은 …").
+_PRONOUN_LEAD = re.compile(r"^(?:It|They)\s")
+# Words of a claim any paper makes ("Extensive experiments validate the outstanding
+# capabilities of our X"): a sentence with nothing but these and a name says nothing.
+_BOILERPLATE_WORDS = frozenset(
+    """
+    experiment experiments experimental extensive comprehensive thorough results result
+    evaluation evaluations validate validates verify verifies confirm confirms demonstrate
+    demonstrates show shows prove proves outstanding superior superiority excellent strong
+    effectiveness efficacy capabilities capability ability performance advantages benefits
+    method approach framework model proposed our work various multiple several datasets
+    benchmarks tasks settings state-of-the-art sota remarkable significant impressive
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def boilerplate(sentence: str) -> bool:
+    """``sentence`` claims nothing of its own: besides names, only words any paper uses."""
+    own = [
+        w
+        for w in _TERM.findall(sentence)
+        if not (w[0].isupper() and any(c.isupper() or c.isdigit() for c in w[1:]))  # a name
+        and w.lower() not in PLAIN_ENGLISH
+        and w.lower() not in _EN_STOP
+        and w.lower() not in _BOILERPLATE_WORDS
+    ]
+    return not own
+
+
 def usable_sentences(abstract: str) -> list[str]:
     """The abstract's sentences a translation may render, in order: no links or enumerations,
-    long ones cut at a clause boundary (:func:`shorten`) or left out."""
-    return [
-        short
-        for s in split_sentences(abstract)
-        if not _AVAILABILITY.search(s) and not _LIST_ITEM.search(s)
-        for short in [shorten(s)]
-        if short
-    ]
+    long ones cut at a clause boundary (:func:`shorten`), else their main clause so cut
+    (:func:`main_clause`), else left out."""
+    out = []
+    for s in split_sentences(abstract):
+        if (
+            _AVAILABILITY.search(s)
+            or _LIST_ITEM.search(s)
+            or _PRONOUN_LEAD.match(s)
+            or boilerplate(s)
+        ):
+            continue
+        short = shorten(s)
+        if short is None:
+            rest = main_clause(s)
+            short = shorten(rest) if rest else None
+        if short:
+            out.append(short)
+    return out
 
 
 def rank_sentences(abstract: str) -> dict[str, list[str]]:

@@ -42,6 +42,7 @@ from .decoding import (  # re-exported: the backend's decoding helpers live in d
     MAX_SENTENCES,
     LatinStartPenalty,
     NumberGuard,
+    TermCopy,
     TokenConfidence,
     _Vocab,
     parse_section_answer,
@@ -169,6 +170,9 @@ class LocalSummarizer(Summarizer):
         # out (its own doubt; see faithful.unsure); -1 keeps every sentence whatever its doubts
         max_unsure: int = Field(8, ge=-1, le=1000)
         max_calls: int = Field(12, ge=1, le=100)  # translate mode: model calls per paper
+        # translate mode: where the model is unsure how to begin a word, it copies one of the
+        # source sentence's English terms instead (decoding.TermCopy); false: never
+        copy_terms: bool = True
 
     def __init__(
         self,
@@ -375,7 +379,7 @@ class LocalSummarizer(Summarizer):
     def _summarize_faithful(self, request: SummaryRequest) -> Sections:
         """Translate the abstract's own sentences chosen per section, each verified against its
         source sentence (see :mod:`paperdigest.summarize.faithful`)."""
-        from .faithful import ATTEMPTS, FaithfulWriter, Translated
+        from .faithful import ATTEMPTS, FaithfulWriter, Translated, copy_terms
 
         # Each sentence is verified already: asked again for the same paper (a repair round of
         # the digest), the same answer comes back at no cost, which ends the repairs.
@@ -402,6 +406,11 @@ class LocalSummarizer(Summarizer):
                 processors.append(
                     NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)
                 )
+            if opts.copy_terms:
+                terms = {
+                    t: (self.tokenize(f" {t}"), self.tokenize(t)) for t in copy_terms(sentence)
+                }
+                processors.append(TermCopy(terms, self._piece))
             from llama_cpp import LogitsProcessorList
 
             settings["logits_processor"] = LogitsProcessorList([*processors, confidence])

@@ -190,6 +190,39 @@ _EN_STOP = frozenset(
 )
 
 
+# Plain English words (not terms): left untranslated inside Korean they read as garbled
+# ("both prefilling 및 …", "extensive 실험").
+PLAIN_ENGLISH = frozenset(
+    """
+    a an the of and or but nor for to in on at by with from as into onto over under about
+    both either neither each every all any some many much more most less few several various
+    also only just even very well such same other another while whereas which that this
+    these those it its their they we our us you your is are was were be been being has have
+    had do does did can could may might will would should must not no yes than then there
+    here when where why how what who whom whose extensive novel new first significant
+    significantly effective efficient existing previous recent large small high low better
+    best good strong key main major simple general specific diverse different multiple
+    further moreover however therefore thus furthermore additionally notably specifically
+    including across between within without through via using based show shows shown
+    demonstrate demonstrates propose proposes proposed introduce introduces present presents
+    achieve achieves achieved outperform outperforms improve improves improved enable
+    enables allow allows provide provides use uses used make makes made
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def paper_terms(source: str) -> frozenset[str]:
+    """The paper's own Latin-script terms, lower-cased: words of ``source`` of three letters or
+    more that are not plain English ("coupling", "diffusion-based", "jumprelu"). Written in
+    English inside a Korean summary, such a word is the paper's term, not untranslated text."""
+    return frozenset(
+        low
+        for w in _LATIN_WORD.findall(source)
+        for low in [w.lower()]
+        if len(low) >= 3 and low not in _EN_STOP and low not in PLAIN_ENGLISH
+    )
+
+
 def latin_terms(text: str) -> list[str]:
     """Latin-script words of two letters or more, stop words left out."""
     return [w for w in _LATIN_WORD.findall(text) if len(w) >= 2 and w.lower() not in _EN_STOP]
@@ -325,6 +358,18 @@ _CLAIM_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
 _ARTIFACT = re.compile(r"(?<![A-Za-z0-9])_[A-Za-z]|[A-Za-z]_(?![A-Za-z0-9])|[가-힣]_|_[가-힣]")
 
 
+# A hedged claim ("its potential as a leading solution", "may help") needs its hedge in the
+# Korean: without it the claim is asserted.
+_HEDGE_EN = re.compile(
+    r"(?<![A-Za-z])(?:potential(?:ly)?|may|might|could|promis(?:e|es|ing))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_HEDGE_KO = re.compile(r"잠재|가능|수 있|수도|전망|유망|기대|보일 수|할 수|될 수|약속")
+# An English word glued to the Korean before it ("실scientific"), or an English past participle
+# given a Korean ending ("guided의"): a token boundary, not a writer's choice.
+_GLUED = re.compile(r"[가-힣][a-z]{2,}|\b[a-z]{3,}ed(?=[가-힣])")
+
+
 # "Progress towards Level 3 autonomy" is not Level 3 reached: a source that only moves toward
 # its goal needs a Korean word that says so.
 _TOWARD_EN = re.compile(
@@ -345,6 +390,13 @@ def overclaim(sentence: str, source: str) -> str | None:
         return "it drops the text's 'towards': the goal reads as reached"
     if _ARTIFACT.search(sentence) and not _ARTIFACT.search(source):
         return "a stray underscore, left from a token"
+    glued = _GLUED.search(sentence)
+    if glued:
+        return f"an English word glued to Korean ({glued.group()!r}), left from a token"
+    if _HEDGE_EN.search(source) and not (
+        _HEDGE_KO.search(sentence) or _HEDGE_EN.search(sentence)  # kept, if in English
+    ):
+        return "it drops the text's hedge ('potential', 'may', 'could'): the claim reads as fact"
     return None
 
 

@@ -55,15 +55,24 @@ def strip_parentheses(text: str) -> str:
     return "".join(out)
 
 
-def letter_share(text: str, lang: str) -> float:
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’.][A-Za-z0-9]+)*")
+
+
+def letter_share(text: str, lang: str, neutral: frozenset[str] = frozenset()) -> float:
     """Share (0..1) of the letters outside parentheses written in ``lang``'s script.
 
     Korean counts Hangul; Japanese kana and kanji; Chinese Han characters; Russian, Ukrainian
-    and Bulgarian Cyrillic; every other language the Latin script. A text without letters
-    outside parentheses has share 0.
+    and Bulgarian Cyrillic; every other language the Latin script. Latin-script words in
+    ``neutral`` (lower-cased: the paper's own terms) count for neither side. A text without
+    letters outside parentheses has share 0.
     """
     is_target = _SCRIPT.get(lang.split("-")[0].lower(), _is_latin)
-    letters = [ch for ch in strip_parentheses(text) if ch.isalpha()]
+    outside = strip_parentheses(text)
+    if neutral and is_target is not _is_latin:
+        outside = _LATIN_RUN.sub(
+            lambda m: " " if m.group().lower() in neutral else m.group(), outside
+        )
+    letters = [ch for ch in outside if ch.isalpha()]
     if not letters:
         return 0.0
     return sum(1 for ch in letters if is_target(ch)) / len(letters)
