@@ -469,7 +469,7 @@ def run_days(
     lang = require_language(env.summarizer, options.lang)
     displays = DayDisplays(progress or NoProgress())
     in_order = _InOrder(on_day)
-    runs: dict[int, tuple[int, DayRun]] = {}  # id(batch) -> (position, day)
+    runs: dict[Batch, tuple[int, DayRun]] = {}  # the open days and their places in ``days``
 
     def batches() -> Iterator[Batch]:
         for n, day in enumerate(days):
@@ -478,11 +478,11 @@ def run_days(
             except FetchError as exc:
                 in_order.put(n, DayNotFetched(day, exc))
                 continue
-            runs[id(run.batch)] = (n, run)
+            runs[run.batch] = (n, run)
             yield run.batch
 
     def done(batch: Batch) -> None:
-        n, run = runs.pop(id(batch))
+        n, run = runs.pop(batch)
         in_order.put(n, run.finish())
 
     scheduler = Scheduler(env.store, env.summarizer, env.prompts, options.scheduler_options())
