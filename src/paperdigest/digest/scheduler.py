@@ -6,9 +6,11 @@ intents lazily (building an input may mean fetching the paper, and opening the n
 means reading the next day's list; both overlap with summarizing), uses stored summaries at
 once, and runs new ones. A batch is *done* when every intent of it is pulled and settled; the
 scheduler then calls ``on_done`` (its day's digest is written) while the slots go on with the
-next batches, so a multi-day backfill keeps its slots full across day boundaries. Workers
-only summarize and check (:func:`~paperdigest.digest.repair.summarize_checked`); only the
-thread that calls :meth:`Scheduler.run` touches the database.
+next batches, so a multi-day backfill keeps its slots full across day boundaries. (Batches
+that must not overlap — ``--new-only`` chooses a day from what the days before it recorded —
+run one after another.) Workers only summarize and check
+(:func:`~paperdigest.digest.repair.summarize_checked`); only the thread that calls
+:meth:`Scheduler.run` touches the database.
 
 - **Claims.** Each summary is claimed in the database first (under its batch's run id), so a
   concurrent run on the same database skips (and later reuses) what this one is making, and
