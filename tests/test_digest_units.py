@@ -407,3 +407,43 @@ def test_a_paper_on_two_open_days_is_asked_once(tmp_path: Path) -> None:
     assert sorted(r.paper.id for r in fake.requests) == [paper(i).id for i in range(3)]
     assert sorted(tallies[1].done) == [paper(1).id, paper(2).id] and tallies[1].reused == 1
     assert not any(t.not_attempted or t.failed for t in tallies)
+
+
+def test_overlapping_days_show_one_day_at_a_time() -> None:
+    """One progress display for overlapping days: papers of the next day that finish while
+    the day before is shown are counted when their day comes up, so each day's count is its
+    own and in order."""
+    from paperdigest.digest.record import DayDisplays
+
+    class Recording:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def start(self, total: int, description: str) -> None:
+            self.calls.append(f"start {description} {total}")
+
+        def advance(self, p: Paper, outcome: str) -> None:
+            self.calls.append(f"{p.id} {outcome}")
+
+        def stop(self) -> None:
+            self.calls.append("stop")
+
+    shown = Recording()
+    displays = DayDisplays(shown)
+    one, two, three = displays.day(), displays.day(), displays.day()
+    one.start(2, "day 1")
+    one.advance(paper(0), "summarized")
+    two.start(2, "day 2")
+    two.advance(paper(2), "summarized")  # day 2 is not shown yet
+    one.advance(paper(1), "flagged")
+    three.start(1, "day 3")
+    two.advance(paper(3), "reused")
+    two.stop()  # day 2 is done before day 1
+    three.advance(paper(4), "failed")
+    one.stop()
+    three.stop()
+    assert shown.calls == [
+        "start day 1 2", f"{paper(0).id} summarized", f"{paper(1).id} flagged", "stop",
+        "start day 2 2", f"{paper(2).id} summarized", f"{paper(3).id} reused", "stop",
+        "start day 3 1", f"{paper(4).id} failed", "stop",
+    ]
