@@ -96,3 +96,44 @@ def test_a_day_that_cannot_be_fetched_is_reported_in_its_place(tmp_path: Path) -
     assert [o.day for o in seen] == DAYS
     assert isinstance(seen[1], DayNotFetched) and "HTTP 503" in seen[1].error.message
     assert len(fake.requests) == 4
+
+
+def test_a_digest_first_written_on_another_host_is_written_here_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another host's worker wrote the day first (into its own folder): this one writes its
+    copy without waiting for a file that will not come; a first writer on this host is
+    waited for (it is renaming the same file into place) and not written over."""
+    import paperdigest.digest.run as run_module
+    from paperdigest.digest.run import write_once
+    from paperdigest.store.claims import HOST
+
+    naps: list[float] = []
+    writes: list[Path] = []
+    real_write = run_module.write_atomic
+
+    def write(path: Path, text: str) -> None:
+        writes.append(path)
+        real_write(path, text)
+
+    monkeypatch.setattr(run_module, "write_atomic", write)
+    day, text = DAYS[0], "# the digest\n"
+    with Store(tmp_path / "p.db") as store:
+        monkeypatch.setattr(run_module.time, "sleep", naps.append)
+        assert store.first_to_write(day, "ko", text, "elsewhere:1")
+        here = tmp_path / "here.md"
+        write_once(store, here, day, "ko", text)
+        assert here.read_text(encoding="utf-8") == text and writes == [here] and not naps
+
+        other = "# another day's text\n"
+        assert store.first_to_write(day, "ko", other, f"{HOST}:1")
+        shared = tmp_path / "shared.md"
+
+        def renamed_meanwhile(seconds: float) -> None:
+            naps.append(seconds)
+            real_write(shared, other)  # the first writer on this host finishes
+
+        monkeypatch.setattr(run_module.time, "sleep", renamed_meanwhile)
+        write_once(store, shared, day, "ko", other)
+    assert naps and writes == [here]  # waited, and left the first writer's file alone
+    assert shared.read_text(encoding="utf-8") == other

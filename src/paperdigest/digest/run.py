@@ -71,15 +71,20 @@ def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> 
 def write_once(store: Store, path: Path, day: dt.date, lang: str, text: str) -> None:
     """Write the digest unless another worker on this database already wrote the same text
     to this path (workers sharing a day and an output folder write it once)."""
-    from ..store.claims import owner_id
+    from ..store.claims import on_this_host, owner_id
 
     if not store.first_to_write(day, lang, text, owner_id()):
-        deadline = time.monotonic() + 2.0  # the first writer may be renaming it in place
-        while not _holds(path, text) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        first = store.digest_writer(day, lang, text)
+        if first is not None and on_this_host(first):
+            # the first writer (this host, likely this folder) may be renaming it in place
+            deadline = time.monotonic() + 2.0
+            while not _holds(path, text) and time.monotonic() < deadline:
+                time.sleep(0.05)
         if _holds(path, text):
             return
-    write_atomic(path, text)  # first, or another host's folder: this one has no copy
+    # first, or another host's folder (no waiting for a copy that may never come here: an
+    # identical atomic write into a shared folder is harmless)
+    write_atomic(path, text)
 
 
 def _holds(path: Path, text: str) -> bool:
