@@ -331,6 +331,31 @@ def test_boilerplate_and_pronoun_led_sentences_are_no_candidates():
     ]
 
 
+def test_a_sentence_pointing_back_to_one_left_out_goes_with_it() -> None:
+    from paperdigest.summarize.faithful import sure_sentences
+
+    first = "특히 Qalam은 디카리틱을 잘 처리합니다."
+    second = "이 디카리틱은 아라비아 문화의 특징입니다."
+    # One token a character: the first sentence's tokens unsure, the second's sure.
+    probs = (0.2,) * (len(first) + 1) + (0.9,) * len(second)
+    kept, doubtful = sure_sentences(f"{first} {second}", probs)
+    assert kept == [] and [s for s, _ in doubtful] == [first, second]
+    assert "refers back" in doubtful[1][1]
+    # With the first sentence kept, the second may point back to it.
+    kept, _ = sure_sentences(f"{first} {second}", (0.9,) * (len(first) + len(second) + 1))
+    assert kept == [first, second]
+
+
+def test_a_latex_footnote_is_no_part_of_the_sentence():
+    from paperdigest.summarize.faithful import usable_sentences
+
+    abstract = (
+        "We propose a knowledge distillation framework for audio captioning. Our student model "
+        "is 19 times faster\\footnote{An online demo is available at \\url{https://example.org/x}}."
+    )
+    assert usable_sentences(abstract)[-1] == "Our student model is 19 times faster."
+
+
 def test_only_is_no_negation():
     source = "Claude3.5-Sonnet can solve only 4.6% of the problems in the most realistic setting."
     wrong = "Claude3.5-Sonnet은 가장 현실적인 설정에서 4.6%의 문제를 해결할 수 없습니다."

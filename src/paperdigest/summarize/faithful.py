@@ -54,7 +54,7 @@ __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "Translated", "translation_prob
 # The faithful writer's version: part of the summary's reuse key (``writer_version``), so a
 # change here that alters what is written makes an upgraded install summarize a day again
 # instead of keeping summaries the old code wrote. Bump it with any such change.
-WRITER_VERSION = 6
+WRITER_VERSION = 8
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_CALLS = 12  # translations asked for per paper, over all its sentences and attempts
 # The model's confidence (issue 14): a token the model gave a probability under UNSURE_BELOW is
@@ -215,6 +215,11 @@ def unsure(token_probs: Sequence[float], limit: int | None = MAX_UNSURE_TOKENS) 
     return None
 
 
+# A Korean sentence that opens by pointing back ("이는", "이 디카리틱은", "이러한", "그") leans
+# on the sentence before it.
+_ANAPHORIC = re.compile(r"^(?:이는|이것은|이것이|이러한|이런|이 |그는|그것|그러한|그 |해당 )")
+
+
 def sure_sentences(
     text: str, token_probs: Sequence[float], limit: int | None = MAX_UNSURE_TOKENS
 ) -> tuple[list[str], list[tuple[str, str]]]:
@@ -236,6 +241,9 @@ def sure_sentences(
         low = int(start / len(flat) * n)
         high = max(low + 1, math.ceil(at / len(flat) * n))
         why = unsure(token_probs[low:high], limit)
+        if not why and doubtful and _ANAPHORIC.match(part):
+            # "이 디카리틱은 …" after a sentence left out: its referent is gone with it
+            why = "it refers back to a sentence left out"
         if why:
             doubtful.append((part, why))
         else:
@@ -364,12 +372,17 @@ def boilerplate(sentence: str) -> bool:
     return not own
 
 
+# LaTeX left in an abstract by its authors: a footnote (its text is no part of the sentence) and
+# a link ("… 19 times faster\footnote{An online demo is available at \url{…}}.").
+_LATEX_NOTE = re.compile(r"\\footnote\{(?:[^{}]|\{[^{}]*\})*\}")
+
+
 def usable_sentences(abstract: str) -> list[str]:
     """The abstract's sentences a translation may render, in order: no links or enumerations,
     long ones cut at a clause boundary (:func:`shorten`), else their main clause so cut
     (:func:`main_clause`), else left out."""
     out = []
-    for s in split_sentences(abstract):
+    for s in split_sentences(_LATEX_NOTE.sub("", abstract)):
         if (
             _AVAILABILITY.search(s)
             or _LIST_ITEM.search(s)
