@@ -19,6 +19,10 @@ a worker spends does much less. It also samples the requests in flight at the LL
 every 20 ms: when the first request arrived (start-up), when the last answer left, and the
 share of the request slots (workers x concurrency) in use in between.
 
+With 20 papers a day, four slots and a constant latency, every day ends with all of a
+worker's slots freeing up together; ``--per-day 18`` leaves half of them idle for the last
+round of each day unless the next day's papers start meanwhile (the end of a day).
+
 ``--compare SRC_DIR`` runs every configuration twice, side by side: once with another
 checkout's ``src`` folder first on PYTHONPATH (e.g. the main branch exported with
 ``git archive main src | tar -x -C /tmp/base``) and once with this one.

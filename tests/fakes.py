@@ -167,6 +167,8 @@ class FakeOpenAI(_Server):
         self.latency = latency
         self.in_flight = 0
         self.max_in_flight = 0
+        # ("ask", title) as a chat request arrives, ("answer", title) as its reply is sent
+        self.events: list[tuple[str, str]] = []
 
     @property
     def base_url(self) -> str:
@@ -194,6 +196,7 @@ class FakeOpenAI(_Server):
             return
         with self.lock:
             self.requests.append((method, path, body))
+            self.events.append(("ask", title_of(body)))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             reply = self.script.popleft() if self.script else None
@@ -202,6 +205,8 @@ class FakeOpenAI(_Server):
                 reply = self.responder(body)
             if self.latency:
                 time.sleep(self.latency)
+            with self.lock:  # before it leaves: no request it causes can be recorded first
+                self.events.append(("answer", title_of(body)))
             self._send(handler, reply)
         finally:
             with self.lock:

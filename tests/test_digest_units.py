@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from paperdigest.digest.plan import (
 from paperdigest.digest.record import Recorder, Tally
 from paperdigest.digest.repair import checks_for, summarize_checked, summarize_paper
 from paperdigest.digest.run import require_language
-from paperdigest.digest.scheduler import Scheduler, SchedulerOptions
+from paperdigest.digest.scheduler import Batch, Scheduler, SchedulerOptions
 from paperdigest.errors import (
     BackendError,
     BackendStopped,
@@ -168,12 +169,22 @@ def test_the_budget_refuses_a_call_before_it_is_made() -> None:
 # -- scheduler ---------------------------------------------------------------------------------
 
 
+class OneDay:
+    """A scheduler running one batch (one day) into ``tally``."""
+
+    def __init__(self, store: Store, scheduler: Scheduler, tally: Tally) -> None:
+        self.scheduler, self.recorder = scheduler, Recorder(store, tally)
+        self.run_id = store.start_run("digest")
+
+    def run(self, planned: Iterator[Reuse | Summarize]) -> None:
+        self.scheduler.run([Batch(self.run_id, self.recorder, planned)])
+
+
 def scheduler(store: Store, fake: FakeSummarizer, tally: Tally,
-              **options: float | int | bool | None) -> Scheduler:
+              **options: float | int | bool | None) -> OneDay:
     store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(5)], "test")
-    run_id = store.start_run("digest")
-    return Scheduler(store, fake, load_prompts("ko"), Recorder(store, tally),
-                     SchedulerOptions(**options), run_id=run_id)  # type: ignore[arg-type]
+    return OneDay(store, Scheduler(store, fake, load_prompts("ko"),
+                                   SchedulerOptions(**options)), tally)  # type: ignore[arg-type]
 
 
 def intents(n: int) -> list[Summarize]:
@@ -260,18 +271,62 @@ def test_papers_claimed_by_another_live_run_are_left_to_it(tmp_path: Path) -> No
     assert "still being summarized by another run (elsewhere:1)" in tally.notes[0]
 
 
-def test_hand_over_leaves_papers_of_live_runs_at_once(tmp_path: Path) -> None:
-    """A backfill worker (hand_over) does not wait for another live run: it leaves that run's
-    papers to it, without a claim_wait, and reports them as handed over, not as missing."""
+def test_papers_of_another_live_run_do_not_hold_up_the_next_day(tmp_path: Path) -> None:
+    """Day 1's second paper is being made by a run on another host: the scheduler goes on
+    with day 2 (no claim_wait), keeps day 1 open, and completes it with the other run's
+    summary once that run has stored it — day 2 is done first, each day once, nothing asked
+    twice, nothing left out."""
     fake = FakeSummarizer(default=GOOD)
-    tally = Tally()
+    work = intents(4)
+    held = work[1]
+    done: list[str] = []
     with Store(tmp_path / "p.db") as store:
-        held_by_another_host(store, intents(2)[1])
-        started = time.monotonic()
-        scheduler(store, fake, tally, claim_wait=60.0, hand_over=True).run(iter(intents(2)))
-        assert time.monotonic() - started < 10  # no wait for the other run
-    assert list(tally.done) == [paper(0).id] and tally.handed_over == [paper(1).id]
-    assert not tally.not_attempted and not tally.failed
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(4)], "test")
+        held_by_another_host(store, held)
+        tallies = [Tally(), Tally()]
+        batches = [Batch(store.start_run("digest"), Recorder(store, t), iter(w))
+                   for t, w in zip(tallies, (work[:2], work[2:]), strict=True)]
+
+        def on_done(batch: Batch) -> None:
+            done.append("day 1" if batch is batches[0] else "day 2")
+            if batch is batches[1]:  # meanwhile, the other run stores its paper and leaves
+                store.save_summary(held.key, Sections(**GOOD), held.input_text)
+                with store.transaction() as db:
+                    db.execute("DELETE FROM claims WHERE owner = 'elsewhere:1'")
+
+        Scheduler(store, fake, load_prompts("ko"),
+                  SchedulerOptions(claim_wait=60.0, claim_poll=0.01)).run(batches, on_done)
+        assert store.db.execute("SELECT count(*) FROM claims").fetchone()[0] == 0
+    assert done == ["day 2", "day 1"]
+    assert sorted(r.paper.id for r in fake.requests) == [paper(0).id, paper(2).id, paper(3).id]
+    assert list(tallies[0].done) == [paper(0).id, paper(1).id] and tallies[0].reused == 1
+    assert sorted(tallies[1].done) == [paper(2).id, paper(3).id]
+    assert not any(t.not_attempted or t.failed for t in tallies)
+
+
+def test_one_scheduler_fills_its_slots_across_days(tmp_path: Path) -> None:
+    """Three days of two papers with two slots: the next day's papers are asked while the
+    day before still has one in flight, and each day is handed on once, with its own."""
+    fake = FakeSummarizer(default=GOOD, delay=0.2)
+    work = intents(6)
+    done: list[list[str]] = []
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(6)], "test")
+        tallies = [Tally() for _ in range(3)]
+        batches = [Batch(store.start_run("digest"), Recorder(store, t),
+                         iter(work[2 * n:2 * n + 2])) for n, t in enumerate(tallies)]
+        asked_when_done: list[int] = []
+
+        def on_done(batch: Batch) -> None:
+            done.append(list(batch.tally.done))
+            asked_when_done.append(len(fake.requests))
+
+        Scheduler(store, fake, load_prompts("ko"), SchedulerOptions(concurrency=3)).run(
+            batches, on_done)
+    assert fake.max_in_flight == 3  # 3 slots, 2 papers a day: only full if days overlap
+    assert sorted(map(sorted, done)) == [sorted([paper(2 * n).id, paper(2 * n + 1).id])
+                                         for n in range(3)]
+    assert asked_when_done[0] > 2  # day 2 was being asked before day 1 was done
 
 
 def test_an_interruption_saves_the_summaries_in_flight(tmp_path: Path) -> None:
@@ -308,3 +363,87 @@ def test_the_claims_in_flight_get_a_heartbeat(tmp_path: Path,
         scheduler(store, fake, tally, concurrency=2, heartbeat_every=0.05).run(iter(intents(2)))
     assert beats and beats[0] == [paper(0).id, paper(1).id]
     assert len(tally.done) == 2
+
+
+def test_without_overlap_a_batch_starts_when_the_one_before_is_done(tmp_path: Path) -> None:
+    """overlap=False (days chosen from what earlier days recorded): the second batch is not
+    pulled while the first has a paper in flight; and a paper another run holds past
+    claim_wait is left to a later run without stopping the batches after it."""
+    fake = FakeSummarizer(default=GOOD, delay=0.1)
+    work = intents(4)
+    started: list[int] = []
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(4)], "test")
+        held_by_another_host(store, work[1])
+        tallies = [Tally(), Tally()]
+
+        def day(n: int) -> Iterator[Reuse | Summarize]:
+            started.append(len(fake.requests))  # requests made when the day is pulled
+            yield from work[2 * n:2 * n + 2]
+
+        batches = (Batch(store.start_run("digest"), Recorder(store, t), day(n))
+                   for n, t in enumerate(tallies))
+        Scheduler(store, fake, load_prompts("ko"),
+                  SchedulerOptions(concurrency=4, claim_wait=0.2, claim_poll=0.01)).run(
+            batches, overlap=False)
+    assert started == [0, 1]  # day 2 only after day 1's paper was answered
+    assert tallies[0].not_attempted == [paper(1).id] and "another run" in tallies[0].notes[0]
+    assert sorted(tallies[1].done) == [paper(2).id, paper(3).id]
+
+
+def test_a_paper_on_two_open_days_is_asked_once(tmp_path: Path) -> None:
+    """A paper listed on two days that overlap: the second day waits for the first day's
+    request and reuses its summary instead of asking again."""
+    fake = FakeSummarizer(default=GOOD, delay=0.2)
+    work = intents(3)
+    with Store(tmp_path / "p.db") as store:
+        store.save_listing(dt.date(2024, 7, 22), [paper(i) for i in range(3)], "test")
+        tallies = [Tally(), Tally()]
+        batches = [Batch(store.start_run("digest"), Recorder(store, t), iter(w))
+                   for t, w in zip(tallies, ([work[0], work[1]], [work[1], work[2]]),
+                                   strict=True)]
+        Scheduler(store, fake, load_prompts("ko"),
+                  SchedulerOptions(concurrency=4, claim_poll=0.01)).run(batches)
+    assert sorted(r.paper.id for r in fake.requests) == [paper(i).id for i in range(3)]
+    assert sorted(tallies[1].done) == [paper(1).id, paper(2).id] and tallies[1].reused == 1
+    assert not any(t.not_attempted or t.failed for t in tallies)
+
+
+def test_overlapping_days_show_one_day_at_a_time() -> None:
+    """One progress display for overlapping days: papers of the next day that finish while
+    the day before is shown are counted when their day comes up, so each day's count is its
+    own and in order."""
+    from paperdigest.digest.record import DayDisplays
+
+    class Recording:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def start(self, total: int, description: str) -> None:
+            self.calls.append(f"start {description} {total}")
+
+        def advance(self, p: Paper, outcome: str) -> None:
+            self.calls.append(f"{p.id} {outcome}")
+
+        def stop(self) -> None:
+            self.calls.append("stop")
+
+    shown = Recording()
+    displays = DayDisplays(shown)
+    one, two, three = displays.day(), displays.day(), displays.day()
+    one.start(2, "day 1")
+    one.advance(paper(0), "summarized")
+    two.start(2, "day 2")
+    two.advance(paper(2), "summarized")  # day 2 is not shown yet
+    one.advance(paper(1), "flagged")
+    three.start(1, "day 3")
+    two.advance(paper(3), "reused")
+    two.stop()  # day 2 is done before day 1
+    three.advance(paper(4), "failed")
+    one.stop()
+    three.stop()
+    assert shown.calls == [
+        "start day 1 2", f"{paper(0).id} summarized", f"{paper(1).id} flagged", "stop",
+        "start day 2 2", f"{paper(2).id} summarized", f"{paper(3).id} reused", "stop",
+        "start day 3 1", f"{paper(4).id} failed", "stop",
+    ]

@@ -1,6 +1,8 @@
 """What a worker process loads: a `backfill` with the openai backend imports neither the
 OpenAI SDK (the backend speaks HTTP itself) nor the web server, the site renderer or the PDF
-reader, which every worker on a small machine would otherwise pay for at start."""
+reader, which every worker on a small machine would otherwise pay for at start; nor, reading
+the Hugging Face list without a progress bar and without a reader's profile, the XML parser
+(the arXiv source's), httpx's own command-line tool (rich, pygments) or the ranking."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from pathlib import Path
 
 from fakes import FakeHF, FakeOpenAI, hf_item
 
-HEAVY = ("openai", "jinja2", "fastapi", "uvicorn", "feedgen", "fitz", "pymupdf", "numpy")
+HEAVY = ("openai", "jinja2", "fastapi", "uvicorn", "feedgen", "fitz", "pymupdf", "numpy", "lxml",
+         "pygments", "rich", "paperdigest.rank")
 
 RUN = """
 import atexit, json, sys

@@ -18,6 +18,7 @@ from typing import Any
 from .errors import ConfigError
 
 DEFAULT_LANG = "ko"
+SCORERS = ("auto", "lexical", "embedding")  # the values of --scorer (paperdigest.rank)
 
 
 @dataclass(frozen=True)

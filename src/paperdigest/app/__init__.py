@@ -14,18 +14,25 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import default_db_path
-from ..digest import DigestOptions, DigestResult, require_language, run_digest
+from ..digest import (
+    DayOutcome,
+    DigestEnv,
+    DigestOptions,
+    DigestResult,
+    require_language,
+    run_days,
+    run_digest,
+)
 from ..digest.choose import Selection
 from ..digest.record import Progress
 from ..errors import StoreError
 from ..prompts import PromptSet, load_prompts
-from ..rank import Scorer, close_scorer
 from ..settings import Settings
 from ..sources import Source, open_source
 from ..store import Store, check_store
@@ -38,6 +45,8 @@ from .ranking import RankOptions, feedback_writer, open_scorer, open_selection
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from ..rank import Scorer
 
 
 def _stderr(line: str) -> None:
@@ -213,19 +222,17 @@ class DigestSession:
             self.store.close()
             self.store = None
         if self.selection is not None and self.selection.scorer is not None:
+            from ..rank import close_scorer
+
             close_scorer(self.selection.scorer)
             self.selection = None
         if self.summarizer is not None:
             self.summarizer.close()
             self.summarizer = None
 
-    def run_day(self, day: dt.date | None, *, hand_over: bool = False) -> DigestResult:
-        """Digest one day. With ``hand_over`` (a worker of a multi-day backfill), papers other
-        live runs are making are left to them, and no digest is written for the day then."""
-        assert self.store is not None and self.inputs is not None
-        assert self.summarizer is not None
-        run = self.run
-        options = DigestOptions(
+    def _options(self, day: dt.date | None) -> DigestOptions:
+        run, selection = self.run, self.selection
+        return DigestOptions(
             day=day,
             lang=self.app.lang,
             out_dir=run.out_dir,
@@ -236,29 +243,58 @@ class DigestSession:
             repair_flagged=run.repair_flagged,
             max_calls=run.max_calls,
             max_tokens=run.max_tokens,
-            hand_over=hand_over,
             new_only=run.new_only,
-            selection=self.selection,
+            selection=selection,
             # --new-only remembers what each profile's digests listed
-            profile_name=self.selection.profile.name
-            if self.selection is not None and self.selection.profile is not None
+            profile_name=selection.profile.name
+            if selection is not None and selection.profile is not None
             else "",
         )
-        result = run_digest(
+
+    def _env(self) -> DigestEnv:
+        assert self.store is not None and self.inputs is not None
+        assert self.summarizer is not None
+        return DigestEnv(
             self.source,
             self.store,
             self.summarizer,
             self.prompts,
-            options,
-            progress=self.progress,
             source_name=str(self.app.settings["source"]),
             build_input=self.inputs,
         )
-        if result.written and run.readme != "off":
+
+    def _written(self, result: DigestResult) -> None:
+        if result.written and self.run.readme != "off":
             from ..render.readme import update_readme
 
-            update_readme(run.out_dir, run.readme)
+            update_readme(self.run.out_dir, self.run.readme)
+
+    def run_day(self, day: dt.date | None) -> DigestResult:
+        """Digest one day."""
+        env = self._env()
+        result = run_digest(
+            env.source,
+            env.store,
+            env.summarizer,
+            env.prompts,
+            self._options(day),
+            progress=self.progress,
+            source_name=env.source_name,
+            build_input=env.build_input,
+        )
+        self._written(result)
         return result
+
+    def run_days(self, days: Sequence[dt.date], on_day: Callable[[DayOutcome], None]) -> None:
+        """Digest many days with one scheduler (see :func:`~paperdigest.digest.run_days`):
+        ``on_day`` gets each day's outcome in day order, as the days finish."""
+
+        def finished(outcome: DayOutcome) -> None:
+            if isinstance(outcome, DigestResult):
+                self._written(outcome)
+            on_day(outcome)
+
+        run_days(self._env(), days, self._options(None), finished, progress=self.progress)
 
 
 def open_app(settings: Settings | None = None, **kwargs: Any) -> App:

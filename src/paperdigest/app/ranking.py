@@ -7,15 +7,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..digest.choose import Selection
 from ..errors import ConfigError
-from ..rank import Ranking, Scorer, build_reader, close_scorer, load_profile, make_scorer
-from ..rank import rank_papers as _rank
 from ..settings import Settings
 from ..store import Store
-from ..store.feedback import days_listing, record_feedback, save_ranking
+
+if TYPE_CHECKING:  # imported where used: a run without a profile never loads the ranking
+    from ..rank import Ranking, Scorer
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class RankOptions:
 
 
 def open_scorer(settings: Settings) -> Scorer:
+    from ..rank import make_scorer
+
     return make_scorer(
         str(settings.get("scorer", "auto")),
         embed_url=settings.get("embed_url"),
@@ -46,6 +48,8 @@ def open_scorer(settings: Settings) -> Scorer:
 
 
 def open_selection(settings: Settings, options: RankOptions) -> Selection:
+    from ..rank import close_scorer, load_profile
+
     profile = load_profile(options.profile) if options.profile is not None else None
     selection = Selection(
         profile=profile,
@@ -68,6 +72,10 @@ def rank_day(
     store: Store, day: dt.date, profile_path: Path, scorer: Scorer, lang: str
 ) -> Ranking:
     """Rank the stored papers of a day for the profile and store the ranking."""
+    from ..rank import build_reader, load_profile
+    from ..rank import rank_papers as _rank
+    from ..store.feedback import save_ranking
+
     profile = load_profile(profile_path)
     reader = build_reader(profile, store)
     ranking = _rank(store.day_papers(day), reader, scorer, lang=lang)
@@ -82,6 +90,9 @@ def feedback_writer(
     """For the web server: store a verdict, then rank again every day that lists the paper (and
     the newest day), so the pages show the change at once. One writer: a short-lived writable
     connection per request, the server's reads stay read-only."""
+    from ..rank import close_scorer, load_profile
+    from ..store.feedback import days_listing, record_feedback
+
     load_profile(profile_path)  # a broken profile fails at start, not at the first click
 
     def write(paper_id: str, verdict: str) -> dict[str, Any]:

@@ -13,6 +13,12 @@ from .. import __version__
 from ..errors import AppError
 from ..settings import value
 
+# httpx imports its own command-line tool when rich, pygments and click are installed (they
+# are: the progress bars and this CLI use two of them): about 50 ms of every worker's start-up
+# for a tool this program never runs. Without it httpx works the same; `httpx.main` then
+# says the tool could not run.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 
 class AppGroup(click.Group):
     """Loads commands from the plugin registry on first use (:mod:`.plugin` registers the

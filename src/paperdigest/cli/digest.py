@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..app import RunOptions, open_app
-from ..digest import DigestResult
+from ..digest import DayOutcome, DigestResult
 from ..errors import ConfigError
 from ..models import Paper
 from ..settings import Settings, option_kwargs
@@ -242,11 +242,21 @@ class Session:
         else:
             click.echo(text, err=True)
 
-    def run_day(self, day: dt.date | None, *, hand_over: bool = False) -> DigestResult:
-        result = self.inner.run_day(day, hand_over=hand_over)
+    def run_day(self, day: dt.date | None) -> DigestResult:
+        result = self.inner.run_day(day)
         if self.bar is not None:
             self.bar.day_done(result.day)
         return result
+
+    def run_days(self, days: list[dt.date], on_day: Callable[[DayOutcome], None]) -> None:
+        """Many days, their papers overlapping; ``on_day`` gets each outcome in day order."""
+
+        def finished(outcome: DayOutcome) -> None:
+            if self.bar is not None:
+                self.bar.day_done(outcome.day)
+            on_day(outcome)
+
+        self.inner.run_days(days, finished)
 
 
 def run_options(fn: Callable[..., None]) -> Callable[..., None]:

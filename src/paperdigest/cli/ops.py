@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from ..app import open_app
-from ..errors import AppError, ConfigError, FetchError
+from ..digest import DayNotFetched, DayOutcome
+from ..errors import AppError, ConfigError
 from ..ops import MAX_RANGE_DAYS, daily_days, day_range
 from ..settings import Settings, option_kwargs
 from ..store.status import day_status
@@ -24,9 +25,12 @@ def _run_days(
     kwargs: dict[str, Any],
     after: Callable[[RunRequest, list[dt.date]], None] | None = None,
 ) -> None:
-    """Digest each day in order with one runner. A day whose list cannot be fetched is
-    reported and the next day goes on; a configuration error stops everything (exit 2).
-    ``after`` gets the days whose digest was written (``daily --publish``)."""
+    """Digest the days with one runner, the next day's papers starting while the last ones of
+    a day are in flight; each day is reported when it is done, in order. A day whose list
+    cannot be fetched is reported and the other days go on; a configuration error stops
+    everything (exit 2). ``after`` gets the days whose digest was written (``daily
+    --publish``). Several workers may share the range (one database): each paper is
+    summarized once, and the last worker to store a day's papers completes its digest."""
     request = split_settings(kwargs)
     written: list[dt.date] = []
     if "file:" in str(request.settings["source"]) and len(days) > 1:
@@ -34,35 +38,32 @@ def _run_days(
             "a file source holds one day: use --source hf or arxiv:CAT for a range of days"
         )
     problems: list[str] = []
-    # Several workers may share the range (one database): a day whose last papers other
-    # workers are making is handed over to them, and visited again after the last day.
-    queue = [(day, len(days) > 1) for day in days]
+    seen: set[dt.date] = set()
     with request.session(days=len(days)) as session:
-        for day, hand_over in queue:
-            try:
-                result = session.run_day(day, hand_over=hand_over)
-            except FetchError as exc:
-                problems.append(f"{day.isoformat()}: {exc.message}")
-                session.say(f"{day.isoformat()}: not fetched: {exc.message}")
-                continue
-            except ConfigError:
+
+        def on_day(outcome: DayOutcome) -> None:
+            seen.add(outcome.day)
+            day = outcome.day.isoformat()
+            if isinstance(outcome, DayNotFetched):
+                problems.append(f"{day}: {outcome.error.message}")
+                session.say(f"{day}: not fetched: {outcome.error.message}")
+                return
+            report(outcome, session.say)
+            if outcome.written:
+                written.append(outcome.day)
+            if not outcome.ok:
+                problems.append(f"{day}: incomplete")
+
+        try:
+            session.run_days(days, on_day)
+        except ConfigError:
+            raise
+        except AppError as exc:
+            if exc.exit_code == 2:
                 raise
-            except AppError as exc:
-                if exc.exit_code == 2:
-                    raise
-                problems.append(f"{day.isoformat()}: {exc.message}")
-                session.say(f"{day.isoformat()}: stopped: {exc.message}")
-                break
-            if result.handed_over:
-                queue.append((day, False))  # the list grows while it is walked: on purpose
-                continue
-            report(result, session.say)
-            if result.written:
-                written.append(result.day)
-            if not result.ok:
-                problems.append(f"{day.isoformat()}: incomplete")
-            if result.stopped:
-                break  # the budget is for the whole command
+            day = next((d for d in days if d not in seen), days[-1]).isoformat()
+            problems.append(f"{day}: {exc.message}")
+            session.say(f"{day}: stopped: {exc.message}")
     if after is not None:
         after(request, written)
     if problems:

@@ -11,8 +11,8 @@ import click
 
 from ..app import open_app
 from ..app.ranking import rank_day
-from ..rank import SCORERS, close_scorer, load_profile
-from ..settings import Settings, option_kwargs
+from ..rank import close_scorer, load_profile
+from ..settings import SCORERS, Settings, option_kwargs
 from ..store.feedback import VERDICTS, record_feedback
 from .digest import parse_day
 

@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from ..app import RankOptions
-from ..rank import SCORERS
-from ..settings import option_kwargs
+from ..settings import SCORERS, option_kwargs
 
 _PROFILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..models import Paper
-from ..rank import Profile, Scorer, build_reader, rank_papers
 from ..store import Store
-from ..store.feedback import save_ranking
+
+if TYPE_CHECKING:  # the ranking loads only with a profile: most runs have none
+    from ..rank import Profile, Scorer
 
 ORDERS = ("relevance", "votes")
 
@@ -54,6 +56,9 @@ def choose_papers(
     ordered = list(papers)
     chosen = Chosen(ordered)
     if selection.profile is not None:
+        from ..rank import build_reader, rank_papers
+        from ..store.feedback import save_ranking
+
         reader = build_reader(selection.profile, store)
         ranking = rank_papers(papers, reader, selection.scorer, lang=lang)
         save_ranking(

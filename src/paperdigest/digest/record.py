@@ -30,6 +30,65 @@ class NoProgress:
         pass
 
 
+class DayDisplays:
+    """One progress display for days that overlap (:func:`~.run.run_days`): it shows the
+    oldest open day; papers of later days finishing meanwhile are shown when their day comes
+    up, so each day's count stays its own."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.days: list[_DayDisplay] = []  # started and not shown to the end, oldest first
+
+    def day(self) -> Progress:
+        """The display of the next day to start."""
+        return _DayDisplay(self)
+
+    def _next(self) -> None:
+        """The shown day stopped: show the next one, with what it gathered meanwhile."""
+        self.days.pop(0)
+        while self.days:
+            head = self.days[0]
+            self.progress.start(head.total, head.description)
+            for paper, outcome in head.early:
+                self.progress.advance(paper, outcome)
+            head.early = []
+            if not head.stopped:
+                return
+            self.progress.stop()
+            self.days.pop(0)
+
+
+class _DayDisplay:
+    def __init__(self, displays: DayDisplays) -> None:
+        self.displays = displays
+        self.total = 0
+        self.description = ""
+        self.early: list[tuple[Paper, str]] = []  # finished before the day was shown
+        self.stopped = False
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.displays.days) and self.displays.days[0] is self
+
+    def start(self, total: int, description: str) -> None:
+        self.total, self.description = total, description
+        self.displays.days.append(self)
+        if self.shown:
+            self.displays.progress.start(total, description)
+
+    def advance(self, paper: Paper, outcome: str) -> None:
+        if self.shown:
+            self.displays.progress.advance(paper, outcome)
+        else:
+            self.early.append((paper, outcome))
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.shown:
+            self.displays.progress.stop()
+            self.displays._next()
+
+
 @dataclass(frozen=True)
 class Flagged:
     """A paper whose kept summary still fails some checks."""
@@ -63,7 +122,6 @@ class Tally:
     reused: int = 0  # stored summaries used as they are (some finished by a concurrent run)
     not_attempted: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a budget), if it did
-    handed_over: list[str] = field(default_factory=list)  # left to the live runs making them
 
 
 def current_checks(

@@ -1,4 +1,8 @@
-"""One day, start to end: fetch the list, plan each paper, schedule the summaries, write the file.
+"""Days, start to end: fetch the list, plan each paper, schedule the summaries, write the file.
+
+:func:`run_digest` makes one day's digest; :func:`run_days` makes many with one scheduler, so
+the next day's papers start while the last ones of a day are in flight, and each day's digest
+is written as soon as its papers are stored (:class:`DayRun` is one day of either).
 
 The digest is written in the language the backend writes, which is the language asked for: a
 backend that cannot write it is refused before anything runs (:func:`require_language`), so the
@@ -10,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..checks import checks_version
 from ..errors import BackendStopped, FetchError, LanguageRefused, SourceUnavailable
 from ..fsutil import write_atomic
-from ..models import Paper, Summary
+from ..models import Paper, Sections, Summary
 from ..prompts import PromptSet, abstract_input
 from ..render.markdown import Provenance, digest_path, render_day
 from ..settings import DEFAULT_LANG
@@ -41,8 +45,8 @@ from .plan import (
     reusable_by_id,
     written_language,
 )
-from .record import Flagged, NoProgress, Progress, Recorder, Tally
-from .scheduler import Scheduler, SchedulerOptions
+from .record import DayDisplays, Flagged, NoProgress, Progress, Recorder, Tally
+from .scheduler import Batch, Scheduler, SchedulerOptions
 
 
 def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> str:
@@ -67,15 +71,20 @@ def require_language(summarizer: Summarizer, lang: str, *, chosen: str = "") -> 
 def write_once(store: Store, path: Path, day: dt.date, lang: str, text: str) -> None:
     """Write the digest unless another worker on this database already wrote the same text
     to this path (workers sharing a day and an output folder write it once)."""
-    from ..store.claims import owner_id
+    from ..store.claims import on_this_host, owner_id
 
     if not store.first_to_write(day, lang, text, owner_id()):
-        deadline = time.monotonic() + 2.0  # the first writer may be renaming it in place
-        while not _holds(path, text) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        first = store.digest_writer(day, lang, text)
+        if first is not None and on_this_host(first):
+            # the first writer (this host, likely this folder) may be renaming it in place
+            deadline = time.monotonic() + 2.0
+            while not _holds(path, text) and time.monotonic() < deadline:
+                time.sleep(0.05)
         if _holds(path, text):
             return
-    write_atomic(path, text)  # first, or another host's folder: this one has no copy
+    # first, or another host's folder (no waiting for a copy that may never come here: an
+    # identical atomic write into a shared folder is harmless)
+    write_atomic(path, text)
 
 
 def _holds(path: Path, text: str) -> bool:
@@ -101,7 +110,6 @@ class DigestOptions:
     claim_wait: float = 900.0  # seconds to wait for another run summarizing the same papers
     claim_poll: float = 0.5  # seconds between looks at those claims
     heartbeat_every: float = 30.0  # seconds between refreshes of this run's claims
-    hand_over: bool = False  # leave papers other live runs are making to them; no digest then
     # --new-only: leave out papers an earlier digest listed (same language and profile name)
     new_only: bool = False
     profile_name: str = ""  # '' without a profile
@@ -118,7 +126,6 @@ class DigestOptions:
             claim_wait=self.claim_wait,
             claim_poll=self.claim_poll,
             heartbeat_every=self.heartbeat_every,
-            hand_over=self.hand_over,
         )
 
 
@@ -141,7 +148,6 @@ class DigestResult:
     not_attempted: list[str] = field(default_factory=list)  # left for the next run
     stopped: str | None = None  # why the run stopped before the end (a budget), if it did
     written: bool = True  # False for a day with no papers: no digest file
-    handed_over: list[str] = field(default_factory=list)  # other runs finish these; no file
 
     @property
     def ok(self) -> bool:
@@ -263,6 +269,166 @@ def _new_only(
     return leave_out_seen(papers, earlier)
 
 
+@dataclass(frozen=True)
+class DigestEnv:
+    """What every day of a command is made with."""
+
+    source: Source
+    store: Store
+    summarizer: Summarizer
+    prompts: PromptSet
+    source_name: str = ""
+    build_input: Callable[[Paper], str] = abstract_input
+
+
+@dataclass(frozen=True)
+class DayNotFetched:
+    """A day of :func:`run_days` whose list could not be read (the other days go on)."""
+
+    day: dt.date
+    error: FetchError
+
+
+DayOutcome = DigestResult | DayNotFetched
+
+
+class DayRun:
+    """One day being digested: its list read and saved, its papers chosen, its run row
+    started; its intents go to the scheduler as :attr:`batch`, and :meth:`finish` records the
+    run and writes the digest once they are all settled."""
+
+    def __init__(
+        self, env: DigestEnv, options: DigestOptions, lang: str, progress: Progress
+    ) -> None:
+        store = env.store
+        self.env, self.options, self.lang, self.progress = env, options, lang, progress
+        listing, note = read_listing(env.source, store, options.day)
+        self.listing = listing
+        self.day = day = listing.day
+        if note is None:
+            store.save_listing(day, listing.papers, listing.source, listing.counts)
+        papers = store.day_papers(day)
+        papers, self.seen_before = _new_only(store, day, lang, papers, options)
+        if options.limit is not None:
+            papers = papers[: options.limit]
+        self.chosen = choose_papers(papers, store, day, lang, options.selection)
+        self.papers = self.chosen.summarize
+
+        summarizer, prompts = env.summarizer, env.prompts
+        writer = summarizer.writer_version
+        prompt_version = f"{prompts.version}+{writer}" if writer else prompts.version
+        parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompt_version)
+        self.run_id = store.start_run(
+            "digest",
+            day=day.isoformat(),
+            source=env.source_name or listing.source,
+            lang=lang,
+            backend=summarizer.name,
+            model=summarizer.model_id,
+        )
+        self.tally = tally = Tally()
+        if note is not None:
+            tally.notes.append(note)
+        recorder = Recorder(store, tally)
+        plan_options = PlanOptions(force=options.force, repair_flagged=options.repair_flagged)
+        planned = plan_lazily(self.papers, env.build_input, store, parts, plan_options, recorder)
+        self.batch = Batch(self.run_id, recorder, planned, progress)
+        progress.start(len(self.papers), f"Summarizing {day.isoformat()}")
+
+    def status(self) -> str:
+        tally = self.tally
+        if tally.stopped:
+            return "stopped"
+        return "partial" if tally.failed or tally.not_attempted else "ok"
+
+    def close(self, status: str) -> None:
+        """Record the run's end (``status``: ok, partial, stopped, failed, interrupted)."""
+        tally = self.tally
+        self.progress.stop()
+        self.env.store.finish_run(
+            self.run_id,
+            listed=len(self.listing.papers),
+            summarized=len(tally.done) - tally.reused,
+            reused=tally.reused,
+            failed=len(tally.failed),
+            errors=[{"paper_id": pid, "error": err} for pid, err in tally.failed],
+            status=status,
+        )
+
+    def entries(self) -> list[tuple[Paper, Sections]]:
+        return [(p, self.tally.done[p.id]) for p in self.papers if p.id in self.tally.done]
+
+    def fail(self, error: BaseException) -> None:
+        """The run stopped while this day was open: record it; after a stopped backend, keep
+        what the day made in its digest (a later run completes it)."""
+        interrupted = isinstance(error, KeyboardInterrupt)
+        self.close("interrupted" if interrupted else "failed")
+        entries = self.entries()
+        if isinstance(error, BackendStopped) and entries:
+            write_atomic(
+                digest_path(self.options.out_dir, self.day, self.lang),
+                render_day(self.day, entries, why=self.chosen.why),
+            )
+
+    def finish(self) -> DigestResult:
+        """Every paper settled: record the run, write the digest (once across workers)."""
+        self.close(self.status())
+        env, tally, day, lang, options = self.env, self.tally, self.day, self.lang, self.options
+        entries = self.entries()
+        path = digest_path(options.out_dir, day, lang)
+        order = {p.id: n for n, p in enumerate(self.papers)}
+        in_digest = {p.id for p, _ in entries}
+        provenance = Provenance(
+            backend=env.summarizer.name,
+            model=env.summarizer.model_id,
+            lang=lang,
+            inputs=_input_counts(env.store, [p for p, _ in entries], lang),
+            updated=tuple(
+                (s.paper.id, s.paper.version or 0, s.first_day.isoformat())
+                for s in self.seen_before
+                if s.new_version
+            ),
+            flagged=tuple(
+                (f.paper_id, tuple(sorted({p.check for p in f.problems})))
+                for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
+                if f.paper_id in in_digest
+            ),
+        )
+        chosen, listing = self.chosen, self.listing
+        # a day with no papers (a weekend) is recorded, not written
+        written = bool(listing.papers)
+        if written:
+            write_once(
+                env.store,
+                path,
+                day,
+                lang,
+                render_day(day, entries, provenance, why=chosen.why, rest=chosen.titles_only),
+            )
+            env.store.record_digest(day, lang, [p for p, _ in entries],
+                                    profile=options.profile_name)
+        return DigestResult(
+            day=day,
+            path=path,
+            listed=len(listing.papers),
+            summarized=len(tally.done) - tally.reused,
+            reused=tally.reused,
+            failed=tally.failed,
+            skipped=list(listing.skipped),
+            backend=env.summarizer.name,
+            model=env.summarizer.model_id,
+            notes=[*listing.notes, *(s.note() for s in self.seen_before), *chosen.notes,
+                   *tally.notes],
+            lang=lang,
+            flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
+            repaired=tally.repaired,
+            checked=tally.checked,
+            not_attempted=tally.not_attempted,
+            stopped=tally.stopped,
+            written=written,
+        )
+
+
 def run_digest(
     source: Source,
     store: Store,
@@ -274,129 +440,83 @@ def run_digest(
     source_name: str = "",
     build_input: Callable[[Paper], str] = abstract_input,
 ) -> DigestResult:
+    """One day's digest (``options.day``; None: the source's day)."""
     lang = require_language(summarizer, options.lang)
-    progress = progress or NoProgress()
-    listing, note = read_listing(source, store, options.day)
-    day = listing.day
-    if note is None:
-        store.save_listing(day, listing.papers, listing.source, listing.counts)
-    papers = store.day_papers(day)
-    papers, seen_before = _new_only(store, day, lang, papers, options)
-    if options.limit is not None:
-        papers = papers[: options.limit]
-    chosen = choose_papers(papers, store, day, lang, options.selection)
-    papers = chosen.summarize
-
-    writer = summarizer.writer_version
-    prompt_version = f"{prompts.version}+{writer}" if writer else prompts.version
-    parts = KeyParts(lang, summarizer.name, summarizer.model_id, prompt_version)
-    run_id = store.start_run(
-        "digest",
-        day=day.isoformat(),
-        source=source_name or listing.source,
-        lang=lang,
-        backend=summarizer.name,
-        model=summarizer.model_id,
-    )
-    tally = Tally()
-    if note is not None:
-        tally.notes.append(note)
-    recorder = Recorder(store, tally)
-    plan_options = PlanOptions(force=options.force, repair_flagged=options.repair_flagged)
-    planned = plan_lazily(papers, build_input, store, parts, plan_options, recorder)
-    scheduler = Scheduler(
-        store,
-        summarizer,
-        prompts,
-        recorder,
-        options.scheduler_options(),
-        run_id=run_id,
-        progress=progress,
-    )
-    status = "failed"
+    env = DigestEnv(source, store, summarizer, prompts, source_name, build_input)
+    run = DayRun(env, options, lang, progress or NoProgress())
+    scheduler = Scheduler(store, summarizer, prompts, options.scheduler_options())
     try:
-        progress.start(len(papers), f"Summarizing {day.isoformat()}")
-        try:
-            scheduler.run(planned)
-        except BackendStopped:
-            # keep what this run made: the digest holds it, a later run completes it
-            entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
-            if entries:
-                write_atomic(
-                    digest_path(options.out_dir, day, lang),
-                    render_day(day, entries, why=chosen.why),
-                )
-            raise
-        if tally.handed_over:
-            status = "handed-over"
-        elif tally.stopped:
-            status = "stopped"
-        else:
-            status = "partial" if tally.failed or tally.not_attempted else "ok"
-    except KeyboardInterrupt:
-        status = "interrupted"
+        scheduler.run([run.batch])
+    except BaseException as exc:
+        run.fail(exc)
         raise
-    finally:
-        progress.stop()
-        store.finish_run(
-            run_id,
-            listed=len(listing.papers),
-            summarized=len(tally.done) - tally.reused,
-            reused=tally.reused,
-            failed=len(tally.failed),
-            errors=[{"paper_id": pid, "error": err} for pid, err in tally.failed],
-            status=status,
-        )
+    return run.finish()
 
-    entries = [(p, tally.done[p.id]) for p in papers if p.id in tally.done]
-    path = digest_path(options.out_dir, day, lang)
-    order = {p.id: n for n, p in enumerate(papers)}
-    in_digest = {p.id for p, _ in entries}
-    provenance = Provenance(
-        backend=summarizer.name,
-        model=summarizer.model_id,
-        lang=lang,
-        inputs=_input_counts(store, [p for p, _ in entries], lang),
-        updated=tuple(
-            (s.paper.id, s.paper.version or 0, s.first_day.isoformat())
-            for s in seen_before
-            if s.new_version
-        ),
-        flagged=tuple(
-            (f.paper_id, tuple(sorted({p.check for p in f.problems})))
-            for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
-            if f.paper_id in in_digest
-        ),
-    )
-    # a day with no papers (a weekend) is recorded, not written; a day handed over to other
-    # runs is written by the last of them to finish it
-    written = bool(listing.papers) and not tally.handed_over
-    if written:
-        write_once(
-            store,
-            path,
-            day,
-            lang,
-            render_day(day, entries, provenance, why=chosen.why, rest=chosen.titles_only),
-        )
-        store.record_digest(day, lang, [p for p, _ in entries], profile=options.profile_name)
-    return DigestResult(
-        day=day,
-        path=path,
-        listed=len(listing.papers),
-        summarized=len(tally.done) - tally.reused,
-        reused=tally.reused,
-        failed=tally.failed,
-        skipped=list(listing.skipped),
-        backend=summarizer.name,
-        model=summarizer.model_id,
-        notes=[*listing.notes, *(s.note() for s in seen_before), *chosen.notes, *tally.notes],
-        lang=lang,
-        flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
-        repaired=tally.repaired,
-        checked=tally.checked,
-        not_attempted=tally.not_attempted,
-        stopped=tally.stopped,
-        written=written,
-        handed_over=list(tally.handed_over),
-    )
+
+def run_days(
+    env: DigestEnv,
+    days: Sequence[dt.date],
+    options: DigestOptions,
+    on_day: Callable[[DayOutcome], None],
+    *,
+    progress: Progress | None = None,
+) -> None:
+    """Digest ``days`` with one scheduler: a day is opened (its list read, its papers
+    planned) while the last papers of the day before are in flight, so the slots stay full
+    across days, and each day's digest is written as soon as its papers are all settled.
+
+    ``on_day`` gets each day's :class:`DigestResult` — or :class:`DayNotFetched` when its list
+    cannot be read (the next days go on) — in day order. A used-up budget opens no further
+    day. With ``new_only`` the days do not overlap: each leaves out what the days before it
+    listed, so it is chosen once they are recorded. A run-stopping error is raised once the
+    papers in flight are saved, after ``on_day`` has had every day finished by then; the days
+    still open are recorded as failed."""
+    lang = require_language(env.summarizer, options.lang)
+    displays = DayDisplays(progress or NoProgress())
+    in_order = _InOrder(on_day)
+    runs: dict[Batch, tuple[int, DayRun]] = {}  # the open days and their places in ``days``
+
+    def batches() -> Iterator[Batch]:
+        for n, day in enumerate(days):
+            try:
+                run = DayRun(env, replace(options, day=day), lang, displays.day())
+            except FetchError as exc:
+                in_order.put(n, DayNotFetched(day, exc))
+                continue
+            runs[run.batch] = (n, run)
+            yield run.batch
+
+    def done(batch: Batch) -> None:
+        n, run = runs.pop(batch)
+        in_order.put(n, run.finish())
+
+    scheduler = Scheduler(env.store, env.summarizer, env.prompts, options.scheduler_options())
+    try:
+        # --new-only leaves out what earlier digests listed: a day is chosen only once the
+        # days before it are recorded, so those days do not overlap
+        scheduler.run(batches(), done, overlap=not options.new_only)
+    except BaseException as exc:
+        for _, run in sorted(runs.values(), key=lambda nr: nr[0]):
+            run.fail(exc)
+        in_order.flush()
+        raise
+
+
+class _InOrder:
+    """Hands outcomes that arrive out of order (days finish as their papers do) on in order."""
+
+    def __init__(self, deliver: Callable[[DayOutcome], None]) -> None:
+        self.deliver = deliver
+        self.next = 0
+        self.waiting: dict[int, DayOutcome] = {}
+
+    def put(self, position: int, outcome: DayOutcome) -> None:
+        self.waiting[position] = outcome
+        while self.next in self.waiting:
+            self.deliver(self.waiting.pop(self.next))
+            self.next += 1
+
+    def flush(self) -> None:
+        """Hand on what has arrived, past the gaps (days that will not finish)."""
+        for position in sorted(self.waiting):
+            self.deliver(self.waiting.pop(position))

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 
 from ..errors import ConfigError
+from ..settings import SCORERS
 from .embed import EmbeddingScorer, GGUFEmbedder, OpenAIEmbedder
 from .profile import Profile, SeedPaper, load_profile, parse_profile, strip_version
 from .reader import build_reader
 from .reasons import Part, explain
 from .score import LexicalScorer, Ranked, Ranking, Reader, Scorer, rank_papers
-
-SCORERS = ("auto", "lexical", "embedding")
 
 
 def make_scorer(

@@ -37,9 +37,9 @@ from ..http import HttpPolicy, RateLimiter, make_client, request, shared_limiter
 from ..models import Paper
 from ..settings import Settings, value
 from ..untrusted import redact_url
-from .arxiv_atom import Entry, Page, is_category, parse_feed
+from .arxiv_atom import Entry, Page, parse_feed
 from .arxiv_days import Window, has_listing, listing_window
-from .base import Listing
+from .base import Listing, is_category
 
 PAGE_SIZE = 100
 MAX_RESULTS = 20_000  # far above any day of any set of categories; stops a runaway query

@@ -22,6 +22,7 @@ import lxml.etree
 from ..errors import ArxivAPIError, FormatError
 from ..models import Paper, one_line
 from ..untrusted import LIMITS, clean_text, is_arxiv_id
+from .base import is_category
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -29,7 +30,6 @@ NS = {
     "arxiv": "http://arxiv.org/schemas/atom",
 }
 _ABS_ID = re.compile(r"^https?://arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>[1-9]\d{0,3}))?$")
-_CATEGORY = re.compile(r"^[a-z][a-z-]{0,20}(?:\.[A-Za-z-]{1,20})?$")
 _DECLARATION = re.compile(rb"<!(?i:doctype|entity)")
 MAX_COMMENTS = 1_000
 MAX_CATEGORIES = 30
@@ -142,10 +142,10 @@ def parse_entry(entry: lxml.etree._Element, index: int) -> Entry:
             authors.append(name)
     primary_el = entry.find("arxiv:primary_category", NS)
     primary = primary_el.get("term", "") if primary_el is not None else ""
-    categories: list[str] = [primary] if _CATEGORY.match(primary) else []
+    categories: list[str] = [primary] if is_category(primary) else []
     for el in entry.findall("atom:category", NS)[:MAX_CATEGORIES]:
         term = el.get("term", "")
-        if _CATEGORY.match(term) and term not in categories:
+        if is_category(term) and term not in categories:
             categories.append(term)
     comment = clean_text(_text(entry.find("arxiv:comment", NS)), limit=MAX_COMMENTS)
     paper = Paper(
@@ -160,8 +160,3 @@ def parse_entry(entry: lxml.etree._Element, index: int) -> Entry:
         updated_at=updated.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
     )
     return Entry(paper, published, updated)
-
-
-def is_category(text: str) -> bool:
-    """Whether ``text`` looks like an arXiv category (``cs.CL``, ``hep-th``, ``astro-ph.GA``)."""
-    return bool(_CATEGORY.match(text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,3 +33,12 @@ class Source(Protocol):
     def fetch(self, day: dt.date | None) -> Listing:
         """Return the list for ``day`` (``None``: the source's own day, where it has one)."""
         ...
+
+
+_CATEGORY = re.compile(r"^[a-z][a-z-]{0,20}(?:\.[A-Za-z-]{1,20})?$")
+
+
+def is_category(text: str) -> bool:
+    """Whether ``text`` looks like an arXiv category (``cs.CL``, ``hep-th``, ``astro-ph.GA``).
+    Here, not with the Atom parser, so that reading a Hugging Face list loads no XML parser."""
+    return bool(_CATEGORY.match(text))

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import FormatError, Oversized
 from ..models import Paper, one_line
 from ..untrusted import LIMITS, clean_text, is_arxiv_id, safe_url
-from .arxiv_atom import is_category
+from .base import is_category
 
 THUMBNAIL_PATTERN = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"
 MAX_VOTES = 10**9  # a vote count above this is a broken value: capped (SQLite holds 2^63)

@@ -540,6 +540,15 @@ class Store:
             ).fetchone()
         return row is not None
 
+    def digest_writer(self, day: dt.date, lang: str, text: str) -> str | None:
+        """The owner of the run that first recorded writing ``text`` for ``day``."""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        row = self.db.execute(
+            "SELECT owner FROM digest_writes WHERE day = ? AND lang = ? AND sha256 = ?",
+            (day.isoformat(), lang, digest),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     # -- runs ----------------------------------------------------------------------------------
 
     def start_run(self, command: str, **fields: Any) -> int:

@@ -39,6 +39,10 @@ def owner_id() -> str:
     return f"{HOST}:{os.getpid()}"
 
 
+def on_this_host(owner: str) -> bool:
+    return owner.rpartition(":")[0] == HOST
+
+
 def _key(key: SummaryKey) -> tuple[str, ...]:
     return (key.paper_id, key.lang, key.backend, key.model, key.prompt_version, key.input_hash)
 
