@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from .names import find_names
 from .numbers import find_numbers
-from .scripts import strip_parentheses
+from .scripts import LATIN_WORD, strip_parentheses
 
 __all__ = [
     "NOTHING_FAITHFUL",
@@ -181,7 +181,6 @@ def repeats_itself(sentence: str, *, strict: bool = False) -> str | None:
 
 # -- terms --------------------------------------------------------------------------------------
 
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’.][A-Za-z0-9]+)*")
 _EN_STOP = frozenset(
     """
     a an the of and or for to in on with by from as at is are be this that we our it its via
@@ -217,7 +216,7 @@ def paper_terms(source: str) -> frozenset[str]:
     English inside a Korean summary, such a word is the paper's term, not untranslated text."""
     return frozenset(
         low
-        for w in _LATIN_WORD.findall(source)
+        for w in LATIN_WORD.findall(source)
         for low in [w.lower()]
         if len(low) >= 3 and low not in _EN_STOP and low not in PLAIN_ENGLISH
     )
@@ -225,7 +224,7 @@ def paper_terms(source: str) -> frozenset[str]:
 
 def latin_terms(text: str) -> list[str]:
     """Latin-script words of two letters or more, stop words left out."""
-    return [w for w in _LATIN_WORD.findall(text) if len(w) >= 2 and w.lower() not in _EN_STOP]
+    return [w for w in LATIN_WORD.findall(text) if len(w) >= 2 and w.lower() not in _EN_STOP]
 
 
 def _stem(word: str) -> str:
@@ -238,9 +237,9 @@ def _stem(word: str) -> str:
 
 def foreign_terms(translation: str, source: str) -> list[str]:
     """Latin words of ``translation`` that ``source`` does not have (plurals and case aside)."""
-    have = {_stem(w) for w in _LATIN_WORD.findall(source)}
+    have = {_stem(w) for w in LATIN_WORD.findall(source)}
     # A hyphenated source term may be written in parts ("fine-tuning" -> "fine tuning").
-    for w in _LATIN_WORD.findall(source):
+    for w in LATIN_WORD.findall(source):
         have.update(_stem(p) for p in re.split(r"[-'’.]", w) if p)
     out = []
     for term in latin_terms(translation):

@@ -55,7 +55,9 @@ def strip_parentheses(text: str) -> str:
     return "".join(out)
 
 
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’.][A-Za-z0-9]+)*")
+# A Latin-script word: letters and digits, joined by hyphens, apostrophes or dots ("GPT-4",
+# "encoder's", "Llama3.1").
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’.][A-Za-z0-9]+)*")
 
 
 def letter_share(text: str, lang: str, neutral: frozenset[str] = frozenset()) -> float:
@@ -69,7 +71,7 @@ def letter_share(text: str, lang: str, neutral: frozenset[str] = frozenset()) ->
     is_target = _SCRIPT.get(lang.split("-")[0].lower(), _is_latin)
     outside = strip_parentheses(text)
     if neutral and is_target is not _is_latin:
-        outside = _LATIN_RUN.sub(
+        outside = LATIN_WORD.sub(
             lambda m: " " if m.group().lower() in neutral else m.group(), outside
         )
     letters = [ch for ch in outside if ch.isalpha()]
