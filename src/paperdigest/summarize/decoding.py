@@ -307,13 +307,13 @@ class TermCopy:
         if len(self.copied) >= self.most or not self.written.strip():
             return scores
         top = int(scores.argmax())
-        shifted = scores - scores[top]
-        total = float(np.exp(shifted).sum())  # the top token's probability is 1 / total
-        if total * self.unsure_below <= 1.0:
-            return scores  # sure enough
         after_space = self.written[-1:].isspace()
         if not (after_space or self.piece(top)[:1].isspace()):
             return scores  # inside a word: a term would be glued to it
+        shifted = scores - scores[top]  # the softmax only at a word's start
+        total = float(np.exp(shifted).sum())  # the top token's probability is 1 / total
+        if total * self.unsure_below <= 1.0:
+            return scores  # sure enough
         text = self.written.decode("utf-8", errors="ignore").lower()
         best, best_p, best_tokens = "", 0.0, []
         for term, (spaced, attached) in self.terms.items():
