@@ -378,6 +378,7 @@ class DayRun:
         path = digest_path(options.out_dir, day, lang)
         order = {p.id: n for n, p in enumerate(self.papers)}
         in_digest = {p.id for p, _ in entries}
+        flagged = sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
         provenance = Provenance(
             backend=env.summarizer.name,
             model=env.summarizer.model_id,
@@ -390,7 +391,7 @@ class DayRun:
             ),
             flagged=tuple(
                 (f.paper_id, tuple(sorted({p.check for p in f.problems})))
-                for f in sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0))
+                for f in flagged
                 if f.paper_id in in_digest
             ),
         )
@@ -420,7 +421,7 @@ class DayRun:
             notes=[*listing.notes, *(s.note() for s in self.seen_before), *chosen.notes,
                    *tally.notes],
             lang=lang,
-            flagged=sorted(tally.flagged, key=lambda f: order.get(f.paper_id, 0)),
+            flagged=flagged,
             repaired=tally.repaired,
             checked=tally.checked,
             not_attempted=tally.not_attempted,
