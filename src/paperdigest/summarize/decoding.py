@@ -253,6 +253,8 @@ class TokenConfidence:
 class _Vocab:
     spaced: Any  # numpy bool masks: tokens that start a Latin word after a space ...
     attached: Any  # ... or right away
+    foreign: Any  # ... tokens holding a letter of a script Korean never holds (ScriptGuard)
+    latin_first: Any  # ... tokens whose first byte is an ASCII letter
     char_ids: dict[str, int]  # "0".."9", ".", ","
     multi_digit: Any  # numpy ids of the other tokens holding a digit
 
@@ -330,6 +332,49 @@ class TermCopy:
         self.copied.append(best)
         self.queue = list(best_tokens[1:])
         return _only(scores, best_tokens[0])
+
+
+# The first bytes of UTF-8 characters in scripts a Korean sentence never holds: Cyrillic,
+# Armenian, Hebrew, Arabic and the like (0xD0–0xDF), Indic (0xE0), kana and Han (0xE3–0xE9), and
+# four-byte characters (0xF0–0xF4). No continuation byte is in these ranges, so a token holding
+# one of them begins such a character even when it is only a piece of it. Hangul (0xEA–0xED),
+# Latin, Greek (0xCE–0xCF) and punctuation (0xE2) are not among them.
+FOREIGN_LEAD_BYTES = frozenset([*range(0xD0, 0xE1), *range(0xE3, 0xEA), *range(0xF0, 0xF5)])
+
+
+def holds_foreign_script(piece: bytes) -> bool:
+    """``piece`` (a token's bytes) begins a character of a script Korean text never holds."""
+    return any(b in FOREIGN_LEAD_BYTES for b in piece)
+
+
+def _ends_in_hangul(piece: bytes) -> bool:
+    """``piece`` ends with a whole Hangul syllable (U+AC00–U+D7A3, three bytes from 0xEA–0xED)."""
+    return len(piece) >= 3 and 0xEA <= piece[-3] <= 0xED and all(
+        0x80 <= b <= 0xBF for b in piece[-2:]
+    )
+
+
+class ScriptGuard:
+    """A llama-cpp-python logits processor for a Korean translation: the model may not write a
+    letter of another script ("видео", "таких" for "such as", "меди…") nor begin an English word
+    glued to the end of a Korean one ("인ference", "실scientific").
+
+    Both were the translations' most frequent faults the verification rejects (issue 14); a
+    rejected translation is a model call spent and often a sentence lost. Masked, the model
+    writes its next most likely token instead, and the verification judges the result as
+    before. ``foreign`` and ``latin_first`` are numpy bool masks over the vocabulary (tokens
+    holding a foreign lead byte; tokens whose first byte is an ASCII letter)."""
+
+    def __init__(self, foreign: Any, latin_first: Any, piece: Callable[[int], bytes]) -> None:
+        self.foreign = foreign
+        self.latin_first = latin_first
+        self.piece = piece
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        scores[self.foreign] = _NEG_INF
+        if len(input_ids) and _ends_in_hangul(self.piece(int(input_ids[-1]))):
+            scores[self.latin_first] = _NEG_INF
+        return scores
 
 
 def _only(scores: Any, token: int) -> Any:

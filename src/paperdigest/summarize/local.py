@@ -42,9 +42,11 @@ from .decoding import (  # re-exported: the backend's decoding helpers live in d
     MAX_SENTENCES,
     LatinStartPenalty,
     NumberGuard,
+    ScriptGuard,
     TermCopy,
     TokenConfidence,
     _Vocab,
+    holds_foreign_script,
     parse_section_answer,
 )
 from .local_model import (
@@ -173,6 +175,9 @@ class LocalSummarizer(Summarizer):
         # translate mode: where the model is unsure how to begin a word, it copies one of the
         # source sentence's English terms instead (decoding.TermCopy); false: never
         copy_terms: bool = True
+        # translate mode, Korean: no letter of another script, no English glued to the end of a
+        # Korean word (decoding.ScriptGuard); false: unguarded
+        script_guard: bool = True
 
     def __init__(
         self,
@@ -323,6 +328,8 @@ class LocalSummarizer(Summarizer):
             self._vocab_info = _Vocab(
                 spaced=np.array([bool(spaced.match(p)) for p in pieces]),
                 attached=np.array([bool(attached.match(p)) for p in pieces]),
+                foreign=np.array([holds_foreign_script(p) for p in pieces]),
+                latin_first=np.array([p[:1].isascii() and p[:1].isalpha() for p in pieces]),
                 char_ids={c: chars[c] for c in sorted(chars)},
                 multi_digit=np.array(
                     [
@@ -406,6 +413,9 @@ class LocalSummarizer(Summarizer):
                 processors.append(
                     NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)
                 )
+            if opts.script_guard and request.prompts.lang.split("-")[0].lower() == "ko":
+                vocab = self._vocab()
+                processors.append(ScriptGuard(vocab.foreign, vocab.latin_first, self._piece))
             if opts.copy_terms:
                 terms = {
                     t: (self.tokenize(f" {t}"), self.tokenize(t)) for t in copy_terms(sentence)

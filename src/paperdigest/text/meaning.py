@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from functools import lru_cache
 
 from .names import find_names
@@ -206,6 +207,8 @@ PLAIN_ENGLISH = frozenset(
     demonstrate demonstrates propose proposes proposed introduce introduces present presents
     achieve achieves achieved outperform outperforms improve improves improved enable
     enables allow allows provide provides use uses used make makes made
+    faster slower higher lower larger smaller stronger weaker longer shorter cheaper easier
+    harder greater fewer worse
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -283,8 +286,14 @@ _KO_DOWN = re.compile(
 )
 # A negated predicate at the end of the sentence ("공개되지 않습니다", "할 수 없습니다").
 _KO_NEGATED_END = re.compile(
-    r"(?:지 ?않|지 ?못|할 수 없|수 없|없|아닙)(?:습니다|았습니다|었습니다|다|는다|음)[\s.!]*$"
+    r"(?:지 ?않|지 ?못(?:합|했)?|할 수 없|수 없|없|아닙)"
+    r"(?:습니다|았습니다|었습니다|니다|다|는다|음)[\s.!]*$"
 )
+
+
+# "only 4.6%" is said in Korean with a negated verb: "4.6%밖에 해결하지 못합니다".
+_KO_ONLY = re.compile(r"밖에")
+_EN_ONLY = re.compile(r"\b(?:only|merely|just|mere)\b", re.IGNORECASE)
 
 
 def direction_conflict(sentence: str, source: str) -> str | None:
@@ -300,7 +309,11 @@ def direction_conflict(sentence: str, source: str) -> str | None:
         return "it says worse/less where the text says better/more"
     if ko_up and not ko_down and en_down and not en_up:
         return "it says better/more where the text says worse/less"
-    if _KO_NEGATED_END.search(sentence.strip()) and not _EN_NEGATION.search(source):
+    if (
+        _KO_NEGATED_END.search(sentence.strip())
+        and not _EN_NEGATION.search(source)
+        and not (_KO_ONLY.search(sentence) and _EN_ONLY.search(source))
+    ):
         return "it negates what the text states"
     return None
 
@@ -364,9 +377,12 @@ _HEDGE_EN = re.compile(
     re.IGNORECASE,
 )
 _HEDGE_KO = re.compile(r"잠재|가능|수 있|수도|전망|유망|기대|보일 수|할 수|될 수|약속")
-# An English word glued to the Korean before it ("실scientific"), or an English past participle
-# given a Korean ending ("guided의"): a token boundary, not a writer's choice.
-_GLUED = re.compile(r"[가-힣][a-z]{2,}|\b[a-z]{3,}ed(?=[가-힣])")
+# English glued to Korean: a word after a syllable ("실scientific"), an English past participle
+# given a Korean ending ("guided의"), an English verb's "-s" before 하다 ("unlocks합니다"): a
+# token boundary, not a writer's choice.
+_GLUED = re.compile(
+    r"[가-힣][a-z]{2,}|\b[a-z]{3,}ed(?=[가-힣])|\b[a-z]{3,}[^su\W]s(?=[하합했한되된됩])"
+)
 
 
 # "Progress towards Level 3 autonomy" is not Level 3 reached: a source that only moves toward
@@ -376,6 +392,56 @@ _TOWARD_EN = re.compile(
     re.IGNORECASE,
 )
 _TOWARD_KO = re.compile(r"향|진전|발전|진보|단계|위한|위해|나아가|가까|길을|기반을|토대")
+
+
+# A number's bound: "up to 40x" is at most 40x, "more than 40배" at least. English says it before
+# the number, Korean mostly after ("40배 이상", "10분 이내에", "최대 3배").
+_EN_AT_MOST = re.compile(
+    r"\b(?:up to|at most|as (?:much|many|high|low|fast|little|few) as|(?:a )?maximum of|"
+    r"less than|fewer than|under|below|within|no more than)\s+$",
+    re.IGNORECASE,
+)
+_EN_AT_LEAST = re.compile(
+    r"\b(?:more than|over|at least|above|beyond|exceeding|in excess of|upwards of|"
+    r"no less than|greater than)\s+$",
+    re.IGNORECASE,
+)
+_KO_AT_LEAST_AFTER = re.compile(r"^\s*[^\s\d]{0,4}?\s*(?:이상|초과|넘)")
+_KO_AT_MOST_AFTER = re.compile(r"^\s*[^\s\d]{0,4}?\s*(?:이하|미만|이내)")
+_KO_AT_MOST_BEFORE = re.compile(r"최대\s*$")
+
+
+def _bounds(text: str, korean: bool) -> dict[Decimal, str]:
+    """Each number of ``text`` with the bound said of it ("at most"/"at least"), if any."""
+    out: dict[Decimal, str] = {}
+    for m in find_numbers(text):
+        if m.word:
+            continue
+        before, after = text[max(0, m.start - 24) : m.start], text[m.start + len(m.text) :][:12]
+        if korean:
+            if _KO_AT_LEAST_AFTER.match(after):
+                out[m.scaled.normalize()] = "at least"
+            elif _KO_AT_MOST_AFTER.match(after) or _KO_AT_MOST_BEFORE.search(before):
+                out[m.scaled.normalize()] = "at most"
+        elif _EN_AT_MOST.search(before):
+            out[m.scaled.normalize()] = "at most"
+        elif _EN_AT_LEAST.search(before):
+            out[m.scaled.normalize()] = "at least"
+    return out
+
+
+def bound_changed(sentence: str, source: str) -> str | None:
+    """A number of ``sentence`` (Korean) given a bound its source does not give it ("up to 40x"
+    written "40배 이상", more than 40x), or None."""
+    said = _bounds(source, korean=False)
+    source_numbers = {m.scaled.normalize() for m in find_numbers(source) if not m.word}
+    for value, bound in _bounds(sentence, korean=True).items():
+        if value in source_numbers and said.get(value) != bound:
+            was, number = said.get(value), f"{value:f}"
+            return f"it says '{bound} {number}' where the text says " + (
+                f"'{was} {number}'" if was else f"{number} with no bound"
+            )
+    return None
 
 
 def overclaim(sentence: str, source: str) -> str | None:
@@ -389,6 +455,9 @@ def overclaim(sentence: str, source: str) -> str | None:
         return "it drops the text's 'towards': the goal reads as reached"
     if _ARTIFACT.search(sentence) and not _ARTIFACT.search(source):
         return "a stray underscore, left from a token"
+    bound = bound_changed(sentence, source)
+    if bound:
+        return bound
     glued = _GLUED.search(sentence)
     if glued:
         return f"an English word glued to Korean ({glued.group()!r}), left from a token"
