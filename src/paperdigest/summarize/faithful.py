@@ -60,7 +60,7 @@ __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "Translated", "translation_prob
 # The faithful writer's version: part of the summary's reuse key (``writer_version``), so a
 # change here that alters what is written makes an upgraded install summarize a day again
 # instead of keeping summaries the old code wrote. Bump it with any such change.
-WRITER_VERSION = 10
+WRITER_VERSION = 11
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_CALLS = 12  # translations asked for per paper, over all its sentences and attempts
 # The model's confidence (issue 14): a token the model gave a probability under UNSURE_BELOW is

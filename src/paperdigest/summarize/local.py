@@ -175,8 +175,8 @@ class LocalSummarizer(Summarizer):
         # translate mode: where the model is unsure how to begin a word, it copies one of the
         # source sentence's English terms instead (decoding.TermCopy); false: never
         copy_terms: bool = True
-        # translate mode, Korean: no letter of another script, no English glued to the end of a
-        # Korean word (decoding.ScriptGuard); false: unguarded
+        # translate mode, Korean: no letter of another script (decoding.ScriptGuard); false:
+        # unguarded
         script_guard: bool = True
 
     def __init__(
@@ -329,7 +329,6 @@ class LocalSummarizer(Summarizer):
                 spaced=np.array([bool(spaced.match(p)) for p in pieces]),
                 attached=np.array([bool(attached.match(p)) for p in pieces]),
                 foreign=np.array([holds_foreign_script(p) for p in pieces]),
-                latin_first=np.array([p[:1].isascii() and p[:1].isalpha() for p in pieces]),
                 char_ids={c: chars[c] for c in sorted(chars)},
                 multi_digit=np.array(
                     [
@@ -415,7 +414,7 @@ class LocalSummarizer(Summarizer):
                 )
             if opts.script_guard and request.prompts.lang.split("-")[0].lower() == "ko":
                 vocab = self._vocab()
-                processors.append(ScriptGuard(vocab.foreign, vocab.latin_first, self._piece))
+                processors.append(ScriptGuard(vocab.foreign))
             if opts.copy_terms:
                 terms = {
                     t: (self.tokenize(f" {t}"), self.tokenize(t)) for t in copy_terms(sentence)
