@@ -24,10 +24,10 @@ from fakes import Reply, _Server
 
 TITLE = "LazyLLM: Dynamic Token Pruning for Efficient Long Context LLM Inference"
 ABSTRACT = (
-    "The inference of transformer-based large language models consists of two sequential "
-    "stages: a prefilling stage to compute the KV cache of prompts and generate the first "
-    "token, and a decoding stage to generate subsequent tokens. We introduce LazyLLM, a method "
-    "that selectively computes the KV for tokens important for the next token prediction."
+    "Serving a transformer language model runs in two stages, one after the other: a "
+    "prefilling stage that builds the KV cache of the prompt and writes the first token, and a "
+    "decoding stage that writes the tokens after it. We introduce LazyLLM, a method that "
+    "computes the KV only for the tokens that matter for predicting the next token."
 )
 # Facts that live only in the body (tests look for them in the extracted text).
 METHOD_FACT = "We prune 42.5% of the prompt tokens at layer 12 with a learning rate of 3e-4."

@@ -290,12 +290,12 @@ def test_copy_terms_are_the_sentences_terms_not_its_plain_words() -> None:
     from paperdigest.summarize.faithful import copy_terms
 
     sentence = (
-        "In this paper, we present VisFocus, an OCR-free method designed to better exploit the "
-        "vision encoder's capacity by coupling it directly with the language prompt, and it is "
-        "robust and significantly better than diffusion-based methods."
+        "Here we present ViewLens, an OCR-free model designed to better exploit the capacity of "
+        "a vision encoder by coupling it directly with a language prompt, and it is robust and "
+        "significantly better than diffusion-based methods."
     )
     terms = copy_terms(sentence)
-    assert {"VisFocus", "OCR-free", "coupling", "encoder", "diffusion-based"} <= set(terms)
+    assert {"ViewLens", "OCR-free", "coupling", "encoder", "diffusion-based"} <= set(terms)
     # plain words, words the model renders reliably, verbs in -ed, adverbs: never copied
     assert not {"paper", "method", "methods", "designed", "exploit", "robust", "better",
                 "significantly", "directly", "the", "with"} & set(terms)

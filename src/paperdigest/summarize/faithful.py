@@ -416,7 +416,7 @@ _TAIL = re.compile(
 _CONJUNCT = re.compile(
     r"(?:,\s+|,?\s+and\s+)(?=(?:with|" + "|".join(_PARTICIPLES) + r")\s)", re.IGNORECASE
 )
-# A leading phrase before a clause's subject ("Without using any pretrained priors, our method …").
+# A leading phrase before a clause's subject ("Without any pretrained priors, our method …").
 _LEAD_PHRASE = re.compile(
     r"^(?:without|with|by|using|through|via|on|in|across|under|for|as|to|from)\b[^,]{0,120},\s+",
     re.IGNORECASE,
@@ -526,8 +526,8 @@ def unreported(sentence: str) -> str | None:
 # A sentence led by a bare pronoun leaves its subject to the sentence before, which the
 # translator never sees ("It offers optional descriptions …" came out as "이 모델은 …").
 _PRONOUN_LEAD = re.compile(r"^(?:It|They)\s")
-# Words of a claim any paper makes ("Extensive experiments validate the outstanding
-# capabilities of our X"): a sentence with nothing but these and a name says nothing.
+# Words of a claim any paper makes ("Comprehensive experiments confirm the remarkable
+# effectiveness of our X"): a sentence with nothing but these and a name says nothing.
 _BOILERPLATE_WORDS = frozenset(
     """
     experiment experiments experimental extensive comprehensive thorough results result
