@@ -710,3 +710,23 @@ def test_a_leading_phrase_pointing_back_goes_even_from_a_short_sentence() -> Non
     assert "We collect 1,187 questions on 644 music tracks." in usable
     # a condition is no back reference: the rest holds only under it
     assert any(s.startswith("When coupled with custom kernels") for s in usable)
+
+
+def test_a_noun_made_the_object_of_its_own_verb_is_left_out() -> None:
+    from paperdigest.text.meaning import own_object
+
+    assert own_object("이는 학습 및 실행을 효율적으로 학습하고 실행합니다.") == "학습"
+    assert own_object("이 방법은 분류를 다시 분류합니다.") == "분류"
+    assert own_object("학습 데이터로 모델을 학습합니다.") is None  # the noun used again
+    assert own_object("까다로운 평가를 통해 모델의 성능을 평가합니다.") is None  # a means
+    source = "It is simple to train and run."
+
+    def translate(sentence: str, attempt: int) -> str:
+        if sentence == SOURCE_NEW:
+            return GOOD[SOURCE_NEW] + " 이는 학습 및 실행을 효율적으로 학습하고 실행합니다."
+        return GOOD.get(sentence, "이 문장은 원문과 관계없는 내용입니다.")
+
+    writer = FaithfulWriter(translate, lang="ko")
+    sections, _ = writer.write(ABSTRACT + " " + source)
+    assert sections.whats_new == GOOD[SOURCE_NEW]
+    assert any("its own verb" in line for line in writer.log)

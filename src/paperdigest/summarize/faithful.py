@@ -47,6 +47,7 @@ from ..text.meaning import (
     is_fragment,
     is_vacuous,
     overclaim,
+    own_object,
     paper_terms,
     repeats_itself,
 )
@@ -60,7 +61,7 @@ __all__ = ["NOTHING_FAITHFUL", "FaithfulWriter", "Translated", "translation_prob
 # The faithful writer's version: part of the summary's reuse key (``writer_version``), so a
 # change here that alters what is written makes an upgraded install summarize a day again
 # instead of keeping summaries the old code wrote. Bump it with any such change.
-WRITER_VERSION = 11
+WRITER_VERSION = 12
 ATTEMPTS = 3  # translations tried per sentence before it is left out
 MAX_CALLS = 12  # translations asked for per paper, over all its sentences and attempts
 # The model's confidence (issue 14): a token the model gave a probability under UNSURE_BELOW is
@@ -763,11 +764,14 @@ class FaithfulWriter:
     def _specific(self, text: str, abstract: str) -> str | None:
         """``text`` without its sentences that fit any paper (nothing of ``abstract`` in them,
         as the digest's vacuity check judges: "이는 정확도와 효율을 높이는 데 큰 발전을
-        보입니다."), or None when nothing is left."""
+        보입니다.") or make a noun the object of its own verb ("학습 및 실행을 … 학습하고
+        실행합니다"), or None when nothing is left."""
         kept = []
         for sentence in split_sentences(text):
             if is_vacuous(sentence, abstract, self.lang):
                 self.log.append(f"left out a sentence that could be said of any paper: {sentence}")
+            elif self.lang.split("-")[0].lower() == "ko" and own_object(sentence):
+                self.log.append(f"left out a sentence whose noun is its own verb: {sentence}")
             else:
                 kept.append(sentence)
         return " ".join(kept) or None
@@ -797,7 +801,7 @@ class FaithfulWriter:
                 if text is not None:
                     text = self._specific(text, abstract)
                     if text is None:
-                        problems = ["it could be said of any paper"]
+                        problems = ["it could be said of any paper, or says nothing"]
                 if text is None:
                     rendered.dropped.append((source, problems))
                     self.log.append(f"{key}: left out a sentence ({'; '.join(problems)})")

@@ -468,6 +468,32 @@ def overclaim(sentence: str, source: str) -> str | None:
     return None
 
 
+_OBJECT = re.compile(r"^([가-힣]{2,})(?:을|를)$")
+_BARE_NOUN = re.compile(r"^[가-힣]{2,}$")
+# "평가를 통해 … 평가하는": a means, not the object ("through an evaluation, it evaluates").
+_NOT_AN_OBJECT = frozenset(["통해", "통하여", "위해", "위하여", "바탕으로", "기반으로"])
+
+
+def own_object(sentence: str) -> str | None:
+    """A Korean noun ``sentence`` makes the object of its own verb ("학습 및 실행을 효율적으로
+    학습하고 실행합니다": to train the training), or None. A translation that says so has lost
+    what its source says ("similarly efficient to train and run"). A noun merely used again
+    ("학습 데이터로 학습합니다") is no such object."""
+    words = sentence.split()
+    objects: list[tuple[int, str]] = []
+    for i, word in enumerate(words):
+        match = _OBJECT.match(word)
+        if match and (i + 1 >= len(words) or words[i + 1] not in _NOT_AN_OBJECT):
+            objects.append((i, match.group(1)))
+        elif _BARE_NOUN.match(word) and i + 1 < len(words) and words[i + 1] == "및":
+            objects.append((i, word))  # "학습 및 실행을": both are objects
+    for i, noun in objects:
+        verb = re.compile(rf"^{noun}(?:하|합|했|한|할|해|됩|된|되)")
+        if any(verb.match(word) for word in words[i + 1 :]):
+            return noun
+    return None
+
+
 # -- alignment, vacuity, topic ------------------------------------------------------------------
 
 
