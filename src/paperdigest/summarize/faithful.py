@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..models import Sections
 from ..text.figures import result_numbers
@@ -566,8 +567,16 @@ _LATEX_NOTE = re.compile(r"\\footnote\{(?:[^{}]|\{[^{}]*\})*\}")
 
 def usable_sentences(abstract: str) -> list[str]:
     """The abstract's sentences a translation may render, in order: no links or enumerations,
-    long ones cut at a clause boundary (:func:`shorten`), else their main clause so cut
-    (:func:`main_clause`), else left out."""
+    a figure in a hung clause made a sentence of its own (:func:`figure_split`), long ones cut
+    at a clause boundary (:func:`shorten`), else their main clause so cut (:func:`main_clause`),
+    else left out."""
+    return list(_usable(abstract))
+
+
+@lru_cache(maxsize=64)
+def _usable(abstract: str) -> tuple[str, ...]:
+    """:func:`usable_sentences`, kept for the abstracts seen last: the writer asks for them
+    when ranking candidates and again when ordering a section's sentences."""
     out: list[str] = []
     for s in split_sentences(_LATEX_NOTE.sub("", abstract).replace("\\%", "%")):
         if _AVAILABILITY.search(s) or _LIST_ITEM.search(s):
@@ -581,7 +590,7 @@ def usable_sentences(abstract: str) -> list[str]:
             short = _fitting(without_back_reference(part))
             if short and short not in out:
                 out.append(short)
-    return out
+    return tuple(out)
 
 
 def _fitting(sentence: str) -> str | None:
@@ -608,7 +617,7 @@ def rank_sentences(abstract: str) -> dict[str, list[str]]:
     Highlights: result sentences, those with the abstract's result figures first. Technical
     Details: method sentences not used above, the contribution's neighbours first.
     """
-    sentences = usable_sentences(abstract)
+    sentences = _usable(abstract)
     n = len(sentences)
     if not n:
         return {key: [] for key in MAX_PER_SECTION}
@@ -661,7 +670,7 @@ def rank_sentences(abstract: str) -> dict[str, list[str]]:
 def choose_sentences(abstract: str) -> dict[str, list[str]]:
     """The sentences each section gets when every first choice translates faithfully: the best
     :data:`MAX_PER_SECTION` candidates of :func:`rank_sentences`, in the abstract's order."""
-    order = {s: i for i, s in enumerate(usable_sentences(abstract))}
+    order = {s: i for i, s in enumerate(_usable(abstract))}
     return {
         key: sorted(ranked[: MAX_PER_SECTION[key]], key=order.__getitem__)
         for key, ranked in rank_sentences(abstract).items()
@@ -778,7 +787,7 @@ class FaithfulWriter:
 
     def write(self, abstract: str) -> tuple[Sections, dict[str, Rendered]]:
         ranked = self.choose(abstract)
-        order = {s: i for i, s in enumerate(usable_sentences(abstract))}
+        order = {s: i for i, s in enumerate(_usable(abstract))}
         self.calls = 0
         outcome: dict[str, Rendered] = {}
         # What's New first, then the results (a figure is wanted), then the method: the order
