@@ -32,10 +32,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def test_day_completes_through_a_server_failing_30_percent(tmp_path: Path,
                                                            shared_day: list) -> None:
-    flaky = Flaky({"500": 0.09, "429": 0.09, "json": 0.06, "hang": 0.06}, hang=3.0)
+    flaky = Flaky({"500": 0.09, "429": 0.09, "json": 0.06, "hang": 0.06}, hang=6.0)
     with FakeOpenAI(flaky) as server:
-        # A hang (3 s) is past the 2-s timeout; an ordinary answer on a loaded machine is not.
-        proc = subprocess.run(digest_cmd(tmp_path, server, "--timeout", "2"), env=env(tmp_path),
+        # A hang (6 s) is past the 4-s timeout; an ordinary answer on a loaded machine is not
+        # (with 2 s, two ordinary answers delayed past it in a row once stopped the run).
+        proc = subprocess.run(digest_cmd(tmp_path, server, "--timeout", "4"), env=env(tmp_path),
                               capture_output=True, text=True, timeout=300)
         requests = len(server.chat_requests)
     assert proc.returncode == 0, proc.stderr
