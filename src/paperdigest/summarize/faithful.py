@@ -53,7 +53,7 @@ from ..text.meaning import (
     repeats_itself,
 )
 from ..text.numbers import find_numbers
-from ..text.scripts import letter_share, strip_parentheses
+from ..text.scripts import base_lang, letter_share, strip_parentheses
 from ..text.sentences import sentences as split_sentences
 from .extractive import METHOD_CUES, RESULT_CUES
 
@@ -112,7 +112,7 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     fragment = is_fragment(text, lang)
     if fragment:
         problems.append(f"fragment: {fragment}")
-    if lang.split("-")[0].lower() == "ko":
+    if base_lang(lang) == "ko":
         informal = [p for p in split_sentences(text) if not _FORMAL_END.search(p)]
         if informal:
             problems.append(f"not in the formal register the prompt asks for: {informal[0]!r}")
@@ -122,16 +122,16 @@ def translation_problems(translation: str, source: str, lang: str) -> list[str]:
     if letter_share(text, lang, paper_terms(source)) < MIN_SHARE:  # its copied terms are neutral
         problems.append("mostly not in the target language")
     # Compared at scale: "4.5 million" is 4,500,000, and "4.5만" (45,000) is another number.
-    src_numbers = {m.scaled.normalize() for m in find_numbers(source) if not m.word}
-    out_numbers = {m.scaled.normalize() for m in find_numbers(text) if not m.word}
+    said = Counter(m.scaled.normalize() for m in find_numbers(source) if not m.word)
+    written = Counter(m.scaled.normalize() for m in find_numbers(text) if not m.word)
+    src_numbers, out_numbers = set(said), set(written)
     if out_numbers - src_numbers:
         problems.append(f"numbers the source lacks: {sorted(map(str, out_numbers - src_numbers))}")
     if src_numbers - out_numbers:
         problems.append(f"numbers left out: {sorted(map(str, src_numbers - out_numbers))}")
     # "… 55.7%의 정확도를 달성하며, 이는 가장 높은 모델보다 55.7% 낮습니다": a figure used
     # twice where the source uses it once is a second claim made up around it.
-    said = Counter(m.scaled.normalize() for m in find_numbers(source) if not m.word)
-    again = Counter(m.scaled.normalize() for m in find_numbers(text) if not m.word) - said
+    again = written - said
     if again and not out_numbers - src_numbers:
         problems.append(f"a number said more often than in the source: {sorted(map(str, again))}")
     invented = foreign_terms(text, source)
@@ -361,20 +361,21 @@ _DROPPABLE_LEAD = re.compile(
 _BACK_REFERENCE = re.compile(r"\b(?:this|these|that|those|such|it|them)\b", re.IGNORECASE)
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def main_clause(sentence: str) -> str | None:
     """``sentence`` without a leading phrase that can go (:data:`_DROPPABLE_LEAD`), or None."""
     match = _DROPPABLE_LEAD.match(sentence.strip())
-    if not match:
-        return None
-    rest = sentence.strip()[match.end() :]
-    return rest[:1].upper() + rest[1:]
+    return _upper_first(sentence.strip()[match.end() :]) if match else None
 
 
 def without_back_reference(sentence: str) -> str:
     """``sentence`` without a leading phrase that points back to the sentence before it."""
     match = _DROPPABLE_LEAD.match(sentence.strip())
     if match and _BACK_REFERENCE.search(match.group()):
-        return main_clause(sentence) or sentence
+        return _upper_first(sentence.strip()[match.end() :])
     return sentence
 
 
@@ -434,8 +435,8 @@ _REPORTED = re.compile(
 
 
 def _sentence(text: str) -> str:
-    text = text.strip().rstrip(" ,;:.")
-    return f"{text[:1].upper()}{text[1:]}."
+    """``text`` as a sentence of its own: capitalised, ended with a full stop."""
+    return _upper_first(text.strip().rstrip(" ,;:.")) + "."
 
 
 def _plural(verb: str) -> str:
@@ -779,7 +780,7 @@ class FaithfulWriter:
         for sentence in split_sentences(text):
             if is_vacuous(sentence, abstract, self.lang):
                 self.log.append(f"left out a sentence that could be said of any paper: {sentence}")
-            elif self.lang.split("-")[0].lower() == "ko" and own_object(sentence):
+            elif base_lang(self.lang) == "ko" and own_object(sentence):
                 self.log.append(f"left out a sentence whose noun is its own verb: {sentence}")
             else:
                 kept.append(sentence)

@@ -34,6 +34,7 @@ from pydantic import Field, ValidationError
 
 from ..errors import BackendError, ConfigError, InvalidAnswer
 from ..models import SECTION_KEYS, Sections
+from ..text.scripts import base_lang
 from .base import Summarizer, SummaryRequest
 from .decoding import (  # re-exported: the backend's decoding helpers live in decoding.py
     _DIGIT,
@@ -412,7 +413,7 @@ class LocalSummarizer(Summarizer):
                 processors.append(
                     NumberGuard(sentence, vocab.char_ids, vocab.multi_digit, self._piece)
                 )
-            if opts.script_guard and request.prompts.lang.split("-")[0].lower() == "ko":
+            if opts.script_guard and base_lang(request.prompts.lang) == "ko":
                 vocab = self._vocab()
                 processors.append(ScriptGuard(vocab.foreign))
             if opts.copy_terms:

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from .names import find_names
 from .numbers import find_numbers
-from .scripts import LATIN_WORD, strip_parentheses
+from .scripts import LATIN_WORD, base_lang, strip_parentheses
 
 __all__ = [
     "NOTHING_FAITHFUL",
@@ -96,7 +96,7 @@ _OWN_SCRIPTS = {
 def foreign_script(text: str, lang: str) -> list[str]:
     """Runs of letters in a script that is neither ``lang``'s own nor Latin (terms) nor Greek
     (symbols such as α, λ), e.g. ``["видео"]`` inside Korean."""
-    own = _OWN_SCRIPTS.get(lang.split("-")[0].lower(), set()) | {"Latin", "Greek"}
+    own = _OWN_SCRIPTS.get(base_lang(lang), set()) | {"Latin", "Greek"}
     found: list[str] = []
     run: list[str] = []
     for ch in text:
@@ -122,7 +122,7 @@ MIN_FRAGMENT_SYLLABLES = 8  # "발명되었습니다." has 6: too little to say 
 
 def is_fragment(sentence: str, lang: str) -> str | None:
     """Why ``sentence`` is not a finished sentence, or None. Korean only."""
-    if lang.split("-")[0].lower() != "ko":
+    if base_lang(lang) != "ko":
         return None
     text = sentence.strip()
     if not _KO_FINISHED.search(text):
@@ -411,22 +411,26 @@ _KO_AT_MOST_AFTER = re.compile(r"^\s*[^\s\d]{0,4}?\s*(?:이하|미만|이내)")
 _KO_AT_MOST_BEFORE = re.compile(r"최대\s*$")
 
 
-def _bounds(text: str, korean: bool) -> dict[Decimal, str]:
-    """Each number of ``text`` with the bound said of it ("at most"/"at least"), if any."""
-    out: dict[Decimal, str] = {}
+def _bounds(text: str, korean: bool) -> dict[Decimal, str | None]:
+    """Each number of ``text`` with the bound said of it ("at most"/"at least"), or None."""
+    out: dict[Decimal, str | None] = {}
     for m in find_numbers(text):
         if m.word:
             continue
         before, after = text[max(0, m.start - 24) : m.start], text[m.start + len(m.text) :][:12]
+        bound = None
         if korean:
             if _KO_AT_LEAST_AFTER.match(after):
-                out[m.scaled.normalize()] = "at least"
+                bound = "at least"
             elif _KO_AT_MOST_AFTER.match(after) or _KO_AT_MOST_BEFORE.search(before):
-                out[m.scaled.normalize()] = "at most"
+                bound = "at most"
         elif _EN_AT_MOST.search(before):
-            out[m.scaled.normalize()] = "at most"
+            bound = "at most"
         elif _EN_AT_LEAST.search(before):
-            out[m.scaled.normalize()] = "at least"
+            bound = "at least"
+        value = m.scaled.normalize()
+        if bound is not None or value not in out:  # a bound said of a number once stands
+            out[value] = bound
     return out
 
 
@@ -434,10 +438,9 @@ def bound_changed(sentence: str, source: str) -> str | None:
     """A number of ``sentence`` (Korean) given a bound its source does not give it ("up to 40x"
     written "40배 이상", more than 40x), or None."""
     said = _bounds(source, korean=False)
-    source_numbers = {m.scaled.normalize() for m in find_numbers(source) if not m.word}
     for value, bound in _bounds(sentence, korean=True).items():
-        if value in source_numbers and said.get(value) != bound:
-            was, number = said.get(value), f"{value:f}"
+        if bound is not None and value in said and said[value] != bound:
+            was, number = said[value], f"{value:f}"
             return f"it says '{bound} {number}' where the text says " + (
                 f"'{was} {number}'" if was else f"{number} with no bound"
             )
@@ -563,7 +566,7 @@ def is_vacuous(sentence: str, source_text: str, lang: str = "ko") -> bool:
     summary uses ("결과는 성능을 높이고, 연구자들이 쉽게 실험할 수 있습니다.")."""
     if _anchors(sentence) & _anchors(source_text):
         return False
-    if lang.split("-")[0].lower() == "ko":
+    if base_lang(lang) == "ko":
         return len(_specific_korean(strip_parentheses(sentence))) <= 1
     return True
 

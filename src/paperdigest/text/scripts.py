@@ -60,6 +60,11 @@ def strip_parentheses(text: str) -> str:
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’.][A-Za-z0-9]+)*")
 
 
+def base_lang(lang: str) -> str:
+    """The language of a tag without its region or script, lower-cased: "ko-KR" -> "ko"."""
+    return lang.split("-")[0].lower()
+
+
 def letter_share(text: str, lang: str, neutral: frozenset[str] = frozenset()) -> float:
     """Share (0..1) of the letters outside parentheses written in ``lang``'s script.
 
@@ -68,7 +73,7 @@ def letter_share(text: str, lang: str, neutral: frozenset[str] = frozenset()) ->
     ``neutral`` (lower-cased: the paper's own terms) count for neither side. A text without
     letters outside parentheses has share 0.
     """
-    is_target = _SCRIPT.get(lang.split("-")[0].lower(), _is_latin)
+    is_target = _SCRIPT.get(base_lang(lang), _is_latin)
     outside = strip_parentheses(text)
     if neutral and is_target is not _is_latin:
         outside = LATIN_WORD.sub(
